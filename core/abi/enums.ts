@@ -1,0 +1,97 @@
+/**
+ * Numbers shared with the BPF programs (enums of bpf/include/ziriz_abi.h).
+ * Checked against the enums in the objects' BTF by test/kernel/abi-btf.test.ts.
+ */
+export const Op = {
+  EGRESS: 1,
+  TC: 2,
+  TLS_DATA: 3,
+  CALL_HOLD: 4,
+  CALL_SEEN: 5,
+  EXEC: 6,
+  EXIT: 7,
+  LSM: 8,
+  BENCH: 9,
+} as const;
+export type Op = (typeof Op)[keyof typeof Op];
+
+export const Counter = {
+  RINGBUF_FULL: 0,
+  MAP_FULL: 1,
+  READ_FAIL: 2,
+  PARSE_FAIL: 3,
+  EGRESS_DENIED: 4,
+  EGRESS_AUDITED: 5,
+  TC_DROPPED: 6,
+  TC_AUDITED: 7,
+  CALL_HELD: 8,
+  CALL_ALLOWED: 9,
+  PROBE_HITS: 10,
+  SIGNAL_FAIL: 11,
+  LSM_DENIED: 12,
+  BENCH_SENT: 13,
+  _MAX: 16,
+} as const;
+export type Counter = (typeof Counter)[keyof typeof Counter];
+
+export const Role = { NONE: 0, AGENT: 1, MCP_SERVER: 2 } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+export const Cover = {
+  EGRESS: 1 << 0,
+  MCP: 1 << 1,
+  A2A: 1 << 2,
+  HTTP: 1 << 3,
+  EXEC: 1 << 4,
+  FILE: 1 << 5,
+} as const;
+export type Cover = (typeof Cover)[keyof typeof Cover];
+
+export const Action = { BLOCK: 1, KILL: 2 } as const;
+export type Action = (typeof Action)[keyof typeof Action];
+
+export const Verdict = { NONE: 0, ALLOW: 1, DENY: 2, AUDIT: 3, CHECK: 4 } as const;
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
+
+export const CallKind = { MCP_TOOL: 1, A2A_METHOD: 2, HTTP_ROUTE: 3 } as const;
+export type CallKind = (typeof CallKind)[keyof typeof CallKind];
+
+export const EgressHook = {
+  CONNECT4: 1,
+  CONNECT6: 2,
+  SENDMSG4: 3,
+  SENDMSG6: 4,
+  TC_EGRESS: 5,
+  TC_INGRESS: 6,
+} as const;
+export type EgressHook = (typeof EgressHook)[keyof typeof EgressHook];
+
+export const DataSource = {
+  SSL_WRITE: 1,
+  SSL_READ: 2,
+  GNUTLS_SEND: 3,
+  GNUTLS_RECV: 4,
+  SYS_WRITE: 5,
+  SYS_READ: 6,
+} as const;
+export type DataSource = (typeof DataSource)[keyof typeof DataSource];
+
+export const LsmHook = { FILE_OPEN: 1, BPRM_CHECK: 2, SOCKET_CONNECT: 3 } as const;
+export type LsmHook = (typeof LsmHook)[keyof typeof LsmHook];
+
+/** Enum name in C -> its TypeScript mirror, with the C prefix of its members. */
+export const ABI_ENUMS = {
+  ziriz_op: { prefix: 'ZIRIZ_OP_', values: Op },
+  ziriz_counter: { prefix: 'ZIRIZ_CNT_', values: Counter },
+  ziriz_role: { prefix: 'ZIRIZ_ROLE_', values: Role },
+  ziriz_cover: { prefix: 'ZIRIZ_COVER_', values: Cover },
+  ziriz_action: { prefix: 'ZIRIZ_ACTION_', values: Action },
+  ziriz_verdict: { prefix: 'ZIRIZ_VERDICT_', values: Verdict },
+  ziriz_call_kind: { prefix: 'ZIRIZ_CALL_', values: CallKind },
+  ziriz_egress_hook: { prefix: 'ZIRIZ_HOOK_', values: EgressHook },
+  ziriz_data_source: { prefix: 'ZIRIZ_SRC_', values: DataSource },
+  ziriz_lsm_hook: { prefix: 'ZIRIZ_LSM_', values: LsmHook },
+} as const;
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
