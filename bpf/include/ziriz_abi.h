@@ -84,6 +84,14 @@ struct ziriz_identity {
 };
 _Static_assert(sizeof(struct ziriz_identity) == 16, "ziriz_identity size");
 
+/* ---- pod IPs: map ziriz_pod_ips, key -> struct ziriz_identity ---------- */
+/* Lets packet-level programs (TC) and verdicts name the pod behind an address. */
+struct ziriz_ip_key {
+	__u32 family;       /* AF_INET (2) or AF_INET6 (10) */
+	__u8 addr[16];      /* IPv4 in the first 4 bytes, rest zero */
+};
+_Static_assert(sizeof(struct ziriz_ip_key) == 20, "ziriz_ip_key size");
+
 /* ---- verdicts ---------------------------------------------------------- */
 enum ziriz_verdict {
 	ZIRIZ_VERDICT_NONE = 0,   /* no rule matched: category default applies */

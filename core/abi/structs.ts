@@ -24,6 +24,15 @@ export const ziriz_identity = {
   },
 } as const satisfies StructLayout;
 
+export const ziriz_ip_key = {
+  name: 'ziriz_ip_key',
+  size: 20,
+  fields: {
+    family: { offset: 0, type: 'u32' },
+    addr: { offset: 4, type: 'bytes', size: 16 },
+  },
+} as const satisfies StructLayout;
+
 export const ziriz_egress_key = {
   name: 'ziriz_egress_key',
   size: 28,
@@ -170,6 +179,7 @@ export const ziriz_bench_event = {
 /** Every struct of the ABI header, for the BTF check. */
 export const ABI_STRUCTS: readonly StructLayout[] = [
   ziriz_identity,
+  ziriz_ip_key,
   ziriz_egress_key,
   ziriz_port_rule,
   ziriz_egress_value,

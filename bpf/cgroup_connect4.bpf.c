@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cgroup/connect4: egress policy for connect() of protected pods; EPERM on deny (see lib/sock_addr.h). */
+#include "sock_addr.h"
+
+SEC("cgroup/connect4")
+int ziriz_connect4(struct bpf_sock_addr *ctx)
+{
+	return zsock_addr_egress(ctx, ZIRIZ_HOOK_CONNECT4);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Common includes, the maps every program shares, and the event header.
+ * Shared maps are pinned by name under the loader's pin root, so every
+ * object of the node agent sees the same identity map, counters and ring.
+ */
+#ifndef ZIRIZ_COMMON_H
+#define ZIRIZ_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "ziriz_abi.h"
+
+#define ZIRIZ_AF_INET 2
+#define ZIRIZ_AF_INET6 10
+#define ZIRIZ_EPERM 1
+
+#ifdef ZIRIZ_DEBUG
+#define zdebug(fmt, ...) bpf_printk(fmt, ##__VA_ARGS__)
+#else
+#define zdebug(fmt, ...) do { } while (0)
+#endif
+
+/* cgroup v2 id -> identity of the pod (filled by the node agent). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ziriz_identity);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_identity SEC(".maps");
+
+/* Every drop and failure, per CPU (see enum ziriz_counter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZIRIZ_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_counters SEC(".maps");
+
+/* The one ring buffer towards the agent. Size set by the loader before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_events SEC(".maps");
+
+static __always_inline void zcount(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&ziriz_counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct ziriz_identity *zidentity_of(__u64 cgroup_id)
+{
+	return bpf_map_lookup_elem(&ziriz_identity, &cgroup_id);
+}
+
+/* Fill the common header for the current task. `identity_id` may be 0. */
+static __always_inline void zfill_hdr(struct ziriz_event_hdr *h, __u16 op, __u32 size,
+				      __u64 cgroup_id, __u32 identity_id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	h->op = op;
+	h->flags = 0;
+	h->size = size;
+	h->ktime_ns = bpf_ktime_get_ns();
+	h->cgroup_id = cgroup_id;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->identity_id = identity_id;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Reserve a fixed-size record; counts the loss when the ring is full. */
+static __always_inline void *zreserve(__u32 size)
+{
+	void *e = bpf_ringbuf_reserve(&ziriz_events, size, 0);
+
+	if (!e)
+		zcount(ZIRIZ_CNT_RINGBUF_FULL);
+	return e;
+}
+
+#endif /* ZIRIZ_COMMON_H */

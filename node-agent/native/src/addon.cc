@@ -1,0 +1,34 @@
+// ziriz_bpf: a thin N-API layer over libbpf. Policy and logic live in
+// TypeScript and BPF; this file only registers the pieces.
+#include <bpf/libbpf.h>
+#include <napi.h>
+
+#include <string>
+
+#include "errors.h"
+#include "link.h"
+#include "maps.h"
+#include "object.h"
+#include "ringbuf.h"
+#include "tc.h"
+
+namespace {
+
+Napi::Value LibbpfVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), libbpf_version_string());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ziriz::InstallLibbpfLog();
+  ziriz::BpfObject::Init(env, exports);
+  ziriz::Link::Init(env, exports);
+  ziriz::RingBuffer::Init(env, exports);
+  ziriz::InitMaps(env, exports);
+  ziriz::InitTc(env, exports);
+  exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ziriz_bpf, Init)

@@ -1,0 +1,48 @@
+/** An attached program. Destroying detaches unless the link is pinned in bpffs. */
+import { native } from './errors.js';
+import { binding, type NativeLink } from './native.js';
+
+export class Link {
+  private destroyed = false;
+
+  constructor(
+    private readonly handle: NativeLink,
+    readonly description: string,
+  ) {}
+
+  /** Re-open a link pinned by an earlier agent (restart adoption). */
+  static openPinned(path: string): Link {
+    const Native = binding().Link;
+    return new Link(native(() => new Native(path)), `pinned ${path}`);
+  }
+
+  get fd(): number {
+    return native(() => this.handle.fd());
+  }
+
+  pin(path: string): void {
+    native(() => {
+      this.handle.pin(path);
+    });
+  }
+
+  unpin(): void {
+    native(() => {
+      this.handle.unpin();
+    });
+  }
+
+  /** Detach from the hook now, even when pinned. */
+  detach(): void {
+    native(() => {
+      this.handle.detach();
+    });
+  }
+
+  /** Close our handle: detaches unless pinned. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.handle.destroy();
+  }
+}
