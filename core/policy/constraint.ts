@@ -105,7 +105,7 @@ function regex(pattern: string): BoundedRegex {
 }
 
 function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  const s = v === undefined ? 'undefined' : JSON.stringify(v);
   return s.length > 64 ? `${s.slice(0, 61)}...` : s;
 }
 
@@ -147,7 +147,7 @@ function stringChecks(c: ValueConstraint, v: unknown): string | undefined {
   }
   if (c.maxLength !== undefined) {
     if (typeof v !== 'string') return `${show(v)} is not a string`;
-    if ([...v].length > c.maxLength) return `longer than ${c.maxLength} characters`;
+    if (Array.from(v).length > c.maxLength) return `longer than ${c.maxLength} characters`;
   }
   return undefined;
 }
@@ -172,32 +172,38 @@ function checkPresent(c: ValueConstraint, raw: unknown, query: boolean): string 
   return stringChecks(c, query ? raw : v);
 }
 
+export interface Violation {
+  /** The argument or query parameter that failed. */
+  readonly key: string;
+  /** Human text, e.g. `argument filter: "none" not allowed`. */
+  readonly reason: string;
+}
+
 /**
- * Check every constraint of a map against an object of values. Returns the
- * first violation as `argument limit: 100000 is above the maximum 100`.
- * Query values may repeat (`a=1&a=2`): every occurrence is checked, and
- * `maxItems` bounds the number of occurrences.
+ * Check every constraint of a map against an object of values; the first
+ * violation, or undefined. Query values may repeat (`a=1&a=2`): every
+ * occurrence is checked, and `maxItems` bounds the number of occurrences.
  */
 export function checkValues(
   constraints: Readonly<Record<string, ValueConstraint>>,
   values: Readonly<Record<string, unknown>>,
   query: boolean,
-): string | undefined {
+): Violation | undefined {
   const label = query ? 'query' : 'argument';
   for (const [key, c] of Object.entries(constraints)) {
     const present = Object.prototype.hasOwnProperty.call(values, key) && values[key] !== undefined;
     if (!present) {
-      if (c.required) return `${label} ${key}: required`;
+      if (c.required) return { key, reason: `${label} ${key}: required` };
       continue;
     }
     const value = values[key];
     const occurrences = query && Array.isArray(value) ? (value as unknown[]) : [value];
     if (query && c.maxItems !== undefined && occurrences.length > c.maxItems) {
-      return `${label} ${key}: given ${occurrences.length} times, at most ${c.maxItems} allowed`;
+      return { key, reason: `${label} ${key}: given ${occurrences.length} times, at most ${c.maxItems} allowed` };
     }
     for (const v of occurrences) {
       const problem = checkPresent(c, v, query);
-      if (problem !== undefined) return `${label} ${key}: ${problem}`;
+      if (problem !== undefined) return { key, reason: `${label} ${key}: ${problem}` };
     }
   }
   return undefined;

@@ -51,7 +51,7 @@ class Parser {
   private readonly src: string[];
 
   constructor(pattern: string) {
-    this.src = [...pattern];
+    this.src = Array.from(pattern);
   }
 
   private peek(): string | undefined {
@@ -112,7 +112,7 @@ class Parser {
     const rest = this.src.slice(this.pos).join('');
     const m = /^\{(\d{1,3})(,(\d{0,3}))?\}/.exec(rest);
     if (m === null) this.fail('malformed {n,m} quantifier');
-    this.pos += [...m[0]].length;
+    this.pos += Array.from(m[0]).length;
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
     if (min > REGEX_MAX_REPEAT || (max !== Infinity && max > REGEX_MAX_REPEAT)) {

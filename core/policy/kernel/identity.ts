@@ -1,0 +1,49 @@
+/**
+ * The ziriz_identity value of a pod: which categories its policy set covers
+ * (per layer) and what an enforced denial does.
+ *
+ * Only the default-deny categories get cover bits (EGRESS, MCP, A2A, HTTP).
+ * process and files are deny lists (what is not listed may run / be opened),
+ * so ZIRIZ_COVER_EXEC / ZIRIZ_COVER_FILE are never set: a set bit would make
+ * the kernel deny every exec / open of the pod.
+ */
+import { Action, Cover } from '../../abi/enums.js';
+import type { Role } from '../../abi/enums.js';
+import type { CompiledPolicySet } from '../compiled.js';
+import type { Category } from '../model.js';
+import type { IdentityValue } from './types.js';
+
+const COVER_BIT: Partial<Record<Category, number>> = {
+  egress: Cover.EGRESS,
+  mcp: Cover.MCP,
+  a2a: Cover.A2A,
+  http: Cover.HTTP,
+};
+
+export function coverBits(set: CompiledPolicySet): { enforce: number; audit: number } {
+  let enforce = 0;
+  let audit = 0;
+  for (const [category, bit] of Object.entries(COVER_BIT) as [Category, number][]) {
+    const c = set.coverage[category];
+    if (c.enforce !== undefined) enforce |= bit;
+    else if (c.audit !== undefined) audit |= bit;
+  }
+  return { enforce, audit };
+}
+
+export function actionCode(action: 'Block' | 'Kill'): Action {
+  return action === 'Kill' ? Action.KILL : Action.BLOCK;
+}
+
+/** The identity value for a pod with this set; ids are assigned by the node agent. */
+export function identityValue(set: CompiledPolicySet, ids: { identityId: number; policyId: number; role: Role }): IdentityValue {
+  const bits = coverBits(set);
+  return {
+    identityId: ids.identityId,
+    policyId: ids.policyId,
+    coverEnforce: bits.enforce,
+    coverAudit: bits.audit,
+    role: ids.role,
+    action: actionCode(set.action),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Which rules of a compiled set match a request, as Candidates for decide().
+ * Pure functions shared by the evaluator (every fact known) and, through
+ * the same name/route matching, by the kernel encoder.
+ */
+import { hostPrefix, prefixContains } from './cidr.js';
+import type { CompiledCallRule, CompiledEgressPeer, CompiledPeer, CompiledPolicySet, CompiledRoute } from './compiled.js';
+import { checkValues } from './constraint.js';
+import type { Candidate } from './decide.js';
+import { hostMatches, pathMatches } from './glob.js';
+import type { PolicyRequest, RequestTarget } from './request.js';
+import { selectorMatches } from './selector.js';
+
+function inNamespaces(namespaces: readonly string[], ns: string | undefined): boolean {
+  return ns !== undefined && (namespaces.includes('*') || namespaces.includes(ns));
+}
+
+export function peerMatches(peer: CompiledPeer, t: RequestTarget): boolean {
+  if (peer.port !== undefined && peer.port !== t.port) return false;
+  if (peer.host !== undefined) return t.host !== undefined && hostMatches(peer.host, t.host);
+  if (peer.selector === undefined || t.labels === undefined) return false;
+  return inNamespaces(peer.namespaces, t.namespace) && selectorMatches(peer.selector, t.labels);
+}
+
+export function callCandidates(rules: readonly CompiledCallRule[], req: PolicyRequest): Candidate[] {
+  const out: Candidate[] = [];
+  for (const rule of rules) {
+    if (!rule.matcher.test(req.name)) continue;
+    if (rule.servers.length > 0 && !rule.servers.some((s) => peerMatches(s, req.target))) {
+      const names = rule.servers.map((s) => s.name).join(', ');
+      out.push({ rule, applies: false, violation: { path: `${rule.info.path}.servers`, reason: `server not one of ${names}` } });
+      continue;
+    }
+    const v = checkValues(rule.arguments, req.arguments, false);
+    if (v === undefined) out.push({ rule, applies: true });
+    else out.push({ rule, applies: false, violation: { path: `${rule.info.path}.arguments.${v.key}`, reason: v.reason } });
+  }
+  return out;
+}
+
+/** Does the route match on host, method and path (query aside)? */
+export function routeMatches(r: CompiledRoute, method: string, path: string, host: string | undefined): boolean {
+  if (r.methods.length > 0 && !(r.methods as readonly string[]).includes(method)) return false;
+  if (r.paths.length > 0 && !r.paths.some((p) => pathMatches(p, path))) return false;
+  return r.hosts.length === 0 || (host !== undefined && r.hosts.some((h) => hostMatches(h, host)));
+}
+
+export function routeCandidates(set: CompiledPolicySet, req: PolicyRequest): Candidate[] {
+  const out: Candidate[] = [];
+  for (const rule of set.http) {
+    if (!routeMatches(rule, req.name, req.path ?? '', req.target.host)) continue;
+    const v = checkValues(rule.query, req.query, true);
+    if (v === undefined) out.push({ rule, applies: true });
+    else out.push({ rule, applies: false, violation: { path: `${rule.info.path}.query.${v.key}`, reason: v.reason } });
+  }
+  return out;
+}
+
+function egressPeerMatches(p: CompiledEgressPeer, t: RequestTarget): boolean {
+  if (p.prefix !== undefined) return t.ip !== undefined && prefixContains(p.prefix, hostPrefix(t.ip));
+  if (p.selector === undefined || t.labels === undefined) return false;
+  return inNamespaces(p.namespaces, t.namespace) && selectorMatches(p.selector, t.labels);
+}
+
+export function egressCandidates(set: CompiledPolicySet, req: PolicyRequest): Candidate[] {
+  const port = req.target.port ?? -1;
+  const proto = req.target.protocol ?? 'TCP';
+  return set.egress
+    .filter((r) => r.to.some((p) => egressPeerMatches(p, req.target)))
+    .filter((r) => r.ports.length === 0 || r.ports.some((x) => port >= x.lo && port <= x.hi && (x.protocol === 'ANY' || x.protocol === proto)))
+    .map((rule) => ({ rule, applies: true }));
+}
+
+/** `path` equals `prefix` or lies beneath it. */
+export function underPath(prefix: string, path: string): boolean {
+  if (prefix === '/') return true;
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+export function execCandidates(set: CompiledPolicySet, path: string): Candidate[] {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  return set.process
+    .filter((r) => (r.match.path !== undefined ? underPath(r.match.path, path) : r.match.name === base))
+    .map((rule) => ({ rule, applies: true }));
+}
+
+export function fileCandidates(set: CompiledPolicySet, path: string): Candidate[] {
+  return set.files.filter((r) => underPath(r.path, path)).map((rule) => ({ rule, applies: true }));
+}
