@@ -5,7 +5,7 @@
 SEC("cgroup/connect4")
 int ziriz_connect4(struct bpf_sock_addr *ctx)
 {
-	return zsock_addr_egress(ctx, ZIRIZ_HOOK_CONNECT4);
+	return zsock_addr_egress(ctx, ZIRIZ_AF_INET, ZIRIZ_HOOK_CONNECT4);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -5,7 +5,7 @@
 SEC("cgroup/connect6")
 int ziriz_connect6(struct bpf_sock_addr *ctx)
 {
-	return zsock_addr_egress(ctx, ZIRIZ_HOOK_CONNECT6);
+	return zsock_addr_egress(ctx, ZIRIZ_AF_INET6, ZIRIZ_HOOK_CONNECT6);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -5,7 +5,7 @@
 SEC("cgroup/sendmsg4")
 int ziriz_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return zsock_addr_egress(ctx, ZIRIZ_HOOK_SENDMSG4);
+	return zsock_addr_egress(ctx, ZIRIZ_AF_INET, ZIRIZ_HOOK_SENDMSG4);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

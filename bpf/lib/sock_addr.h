@@ -16,7 +16,8 @@
 #define ZIRIZ_SOCK_ALLOW 1
 #define ZIRIZ_SOCK_DENY 0
 
-static __always_inline int zsock_addr_egress(struct bpf_sock_addr *ctx, __u8 hook)
+/* `family` is a compile-time constant per program, so only one branch is emitted. */
+static __always_inline int zsock_addr_egress(struct bpf_sock_addr *ctx, __u32 family, __u8 hook)
 {
 	struct zegress_req req = {};
 	struct ziriz_identity *id;
@@ -28,8 +29,8 @@ static __always_inline int zsock_addr_egress(struct bpf_sock_addr *ctx, __u8 hoo
 	if (!id)
 		return ZIRIZ_SOCK_ALLOW;
 
-	req.family = ctx->user_family;
-	if (req.family == ZIRIZ_AF_INET) {
+	req.family = family;
+	if (family == ZIRIZ_AF_INET) {
 		__u32 ip4 = ctx->user_ip4;
 
 		__builtin_memcpy(req.addr, &ip4, 4);

@@ -16,15 +16,18 @@ bool g_echo = false;
 
 int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (level == LIBBPF_DEBUG && !g_echo) return 0;
-  char buf[4096];
+  // One message can be a whole verifier log: size it first, keep the tail.
   va_list copy;
   va_copy(copy, args);
-  int n = vsnprintf(buf, sizeof(buf), fmt, copy);
+  int n = vsnprintf(nullptr, 0, fmt, copy);
   va_end(copy);
   if (n <= 0) return n;
-  g_log.append(buf, std::min<size_t>(static_cast<size_t>(n), sizeof(buf) - 1));
+  std::string msg(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(msg.data(), msg.size(), fmt, args);
+  msg.resize(static_cast<size_t>(n));
+  g_log += msg;
   if (g_log.size() > kLogCap) g_log.erase(0, g_log.size() - kLogCap);
-  if (g_echo) fputs(buf, stderr);
+  if (g_echo) fputs(msg.c_str(), stderr);
   return n;
 }
 
