@@ -177,7 +177,7 @@ function toPolicy(doc: unknown, opts: ParseOptions): AgentPolicy {
  * (the set does not fit the kernel maps).
  */
 export function compile(policies: readonly unknown[], opts: ParseOptions = {}): CompiledPolicySet {
-  const parsed = policies.map((d) => toPolicy(d, opts)).sort((a, b) => policyRef(a).localeCompare(policyRef(b)));
+  const parsed = policies.map((d) => toPolicy(d, opts)).sort((a, b) => (policyRef(a) < policyRef(b) ? -1 : policyRef(a) > policyRef(b) ? 1 : 0));
   parsed.forEach((p, i) => {
     if (i > 0 && policyRef(parsed[i - 1] ?? p) === policyRef(p)) {
       throw new PolicyInvalidError(policyRef(p), 'metadata.name', 'the same policy was given twice');

@@ -54,6 +54,16 @@ function portRules(set: CompiledPolicySet, r: CompiledEgressRule): PortRule[] {
   return ranges.map((x) => ({ portLo: x.lo, portHi: x.hi, proto: PROTO[x.protocol], verdict, ruleId: r.info.id }));
 }
 
+/** IPv4 before IPv6, then by address bytes, then shorter first: a stable order for map updates. */
+function comparePrefix(a: Prefix, b: Prefix): number {
+  if (a.family !== b.family) return a.family - b.family;
+  for (let i = 0; i < a.addr.length; i++) {
+    const d = (a.addr[i] ?? 0) - (b.addr[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return a.len - b.len;
+}
+
 function prefixKey(p: Prefix): string {
   return formatPrefix(p);
 }
@@ -90,7 +100,7 @@ export function egressEntries(set: CompiledPolicySet, policyId: number, resolve?
   const distinct = new Map<string, Prefix>();
   for (const { prefixes } of withPrefixes) for (const p of prefixes) distinct.set(prefixKey(p), p);
   const out: EgressEntry[] = [];
-  for (const [key, prefix] of [...distinct.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+  for (const [key, prefix] of [...distinct.entries()].sort((a, b) => comparePrefix(a[1], b[1]))) {
     const rules: PortRule[] = [];
     const owners = new Set<string>();
     for (const { rule, prefixes } of withPrefixes) {
