@@ -30,7 +30,8 @@ type Node =
 
 const DIGIT: CharRange[] = [{ lo: 48, hi: 57 }];
 const WORD: CharRange[] = [{ lo: 48, hi: 57 }, { lo: 65, hi: 90 }, { lo: 95, hi: 95 }, { lo: 97, hi: 122 }];
-const SPACE: CharRange[] = [{ lo: 9, hi: 13 }, { lo: 32, hi: 32 }];
+// RE2's \s: tab, newline, form feed, carriage return, space.
+const SPACE: CharRange[] = [{ lo: 9, hi: 10 }, { lo: 12, hi: 13 }, { lo: 32, hi: 32 }];
 const CLASS_ESCAPES: Readonly<Record<string, { ranges: CharRange[]; neg: boolean }>> = {
   d: { ranges: DIGIT, neg: false },
   D: { ranges: DIGIT, neg: true },

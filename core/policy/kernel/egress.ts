@@ -85,8 +85,9 @@ function rulePrefixes(set: CompiledPolicySet, resolve: ResolvePeer | undefined):
   });
 }
 
+/** Same ports, protocol and verdict: the kernel would decide the same, keep the first rule id. */
 function sameRule(a: PortRule, b: PortRule): boolean {
-  return a.portLo === b.portLo && a.portHi === b.portHi && a.proto === b.proto && a.verdict === b.verdict && a.ruleId === b.ruleId;
+  return a.portLo === b.portLo && a.portHi === b.portHi && a.proto === b.proto && a.verdict === b.verdict;
 }
 
 /**

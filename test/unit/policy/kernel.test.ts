@@ -168,7 +168,9 @@ describe('policy/kernel: ziriz_egress entries', () => {
   it('more than ZIRIZ_EGRESS_PORT_RULES rules on one prefix is a compile error naming the policies', () => {
     const ports = Array.from({ length: 5 }, (_, i) => ({ port: 1000 + i }));
     const ok = { egress: { rules: [{ to: [{ cidr: '10.0.0.0/8' }], ports }] } };
-    const nested = { egress: { rules: [{ to: [{ cidr: '10.1.0.0/16' }], ports }] } };
+    const nested = { egress: { rules: [{ to: [{ cidr: '10.1.0.0/16' }], ports: ports.map((p) => ({ port: p.port + 1000 })) }] } };
+    // identical port rules are merged, so they do not count twice
+    expect(() => set(ok, { egress: { rules: [{ to: [{ cidr: '10.1.0.0/16' }], ports }] } })).not.to.throw();
     expect(() => set(ok)).not.to.throw();
     expect(() => set(ok, nested)).to.throw(PolicyCapacityError).that.satisfies((e: PolicyCapacityError) => {
       expect(e.code).to.equal('E_POLICY_CAPACITY');
