@@ -1,7 +1,8 @@
 /**
  * Generic encode/decode of ABI structs from their layouts (structs.ts).
  * Scalars are numbers (u64: bigint), byte arrays are Buffers (zero-padded),
- * nested structs are objects and struct arrays arrays of objects. Missing
+ * nested structs are objects (or pre-encoded Buffers) and struct arrays
+ * arrays of objects. Missing
  * fields encode as zero.
  */
 import { fieldSize, readScalar, writeScalar, type Field, type StructLayout } from './layout.js';
@@ -26,6 +27,12 @@ function writeField(buf: Buffer, base: number, name: string, f: Field, v: Struct
     return;
   }
   if (f.type === 'struct') {
+    if (Buffer.isBuffer(v)) {
+      // pre-encoded bytes of the nested struct(s)
+      if (v.length > fieldSize(f)) throw new RangeError(`${name}: ${v.length} bytes do not fit in ${fieldSize(f)}`);
+      v.copy(buf, base + f.offset);
+      return;
+    }
     const inner = nested(f);
     const items: readonly StructValue[] = Array.isArray(v) ? v : [v as StructValue];
     if (items.length > (f.count ?? 1)) throw new RangeError(`${name}: ${items.length} items, room for ${f.count ?? 1}`);

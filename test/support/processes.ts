@@ -35,7 +35,7 @@ export class Processes {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         // let the pipes drain
-        setImmediate(() => resolve({ code, signal, stdout, stderr }));
+        setImmediate(() => { resolve({ code, signal, stdout, stderr }); });
       });
     });
   }
@@ -62,4 +62,11 @@ export async function waitFor(pred: () => boolean, timeoutMs: number, stepMs = 1
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return pred();
+}
+
+/** Make `n` getppid(2) syscalls from this process (process.ppid is a live getter): a tracepoint trigger. */
+export function getppidSyscalls(n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += process.ppid;
+  return sum;
 }

@@ -32,7 +32,11 @@ export class Link {
     });
   }
 
-  /** Detach from the hook now, even when pinned. */
+  /**
+   * Detach from the hook now, even when pinned. Only link types with
+   * BPF_LINK_DETACH (cgroup, xdp, netns, ...) support it; perf-event links
+   * (tracepoints, uprobes) end when the last reference (pin, fd) is gone.
+   */
   detach(): void {
     native(() => {
       this.handle.detach();

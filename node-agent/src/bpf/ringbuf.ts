@@ -16,6 +16,8 @@ export interface RingBufferOptions {
   readonly maxBatchBytes?: number;
   /** Called with errors thrown by the sink (default: counted only). */
   readonly onSinkError?: (e: unknown) => void;
+  /** Called once per batch handed over by the addon, after its records. */
+  readonly onBatch?: (records: number) => void;
 }
 
 export interface RingBufferStats {
@@ -44,6 +46,7 @@ export class RingBufferReader {
         }
         start = end;
       }
+      opts.onBatch?.(ends.length);
     };
     const Native = binding().RingBuffer;
     this.handle = native(

@@ -107,7 +107,7 @@ function withScratchCgroup<T>(root: string | null, fn: (dir: string | null) => T
 export function runProbe(): ProbeReport {
   const mountedNow = ensureKernelMounts();
   const mounts = readMounts();
-  let root: string | null = null;
+  let root: string | null;
   try {
     root = cgroupV2Root(mounts);
   } catch {
