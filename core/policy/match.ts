@@ -28,7 +28,9 @@ export function callCandidates(rules: readonly CompiledCallRule[], req: PolicyRe
     if (!rule.matcher.test(req.name)) continue;
     if (rule.servers.length > 0 && !rule.servers.some((s) => peerMatches(s, req.target))) {
       const names = rule.servers.map((s) => s.name).join(', ');
-      out.push({ rule, applies: false, violation: { path: `${rule.info.path}.servers`, reason: `server not one of ${names}` } });
+      const field = rule.info.category === 'a2a' ? 'peers' : 'servers';
+      const what = rule.info.category === 'a2a' ? 'peer' : 'server';
+      out.push({ rule, applies: false, violation: { path: `${rule.info.path}.${field}`, reason: `${what} not one of ${names}` } });
       continue;
     }
     const v = checkValues(rule.arguments, req.arguments, false);
