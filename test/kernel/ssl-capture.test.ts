@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { DataSource } from '../../core/abi/enums.js';
 import type { Link } from '../../node-agent/src/bpf/link.js';
@@ -89,6 +89,8 @@ describe('kernel: TLS plaintext capture with a pid-filtered SSL_write uprobe', f
     const marker = `ziriz-${randomUUID()}`;
     const child = procs.start(process.execPath, ['-e', NODE_CLIENT, String(serverPort), marker]);
     await waitForLine(child, 'ready');
+    // The main thread's name (Node 24 calls it "MainThread"), as the kernel reports it.
+    const comm = readFileSync(`/proc/${child.pid!}/task/${child.pid!}/comm`, 'utf8').trim();
     links.push(obj!.attachUprobe({ program: 'ziriz_ssl_write', binary: process.execPath, symbol: 'SSL_write', pid: child.pid! }));
     child.stdin!.write('go\n');
     const fin = await procs.wait(child, 20_000);
@@ -101,7 +103,7 @@ describe('kernel: TLS plaintext capture with a pid-filtered SSL_write uprobe', f
     expect(text).to.include(`"method":"tools/call"`);
     const first = mine[0]!;
     expect(first.source).to.equal(DataSource.SSL_WRITE);
-    expect(first.hdr.comm).to.equal('node');
+    expect(first.hdr.comm).to.equal(comm);
     expect(first.len).to.be.greaterThan(0);
     expect(first.buf).to.not.equal(0n);
     // pid filter: the server (this process) wrote TLS too, and was not probed.
