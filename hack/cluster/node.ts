@@ -1,0 +1,108 @@
+/**
+ * The real node: containerd + CNI bridge + kubelet registered to the API server.
+ * startNode leaves a NodeState that stopNode (or hack/cluster/down) undoes.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { nodeCerts, type ClusterPki } from './cluster-pki.js';
+import { importImages, removeAllContainers, removeNetns, shimPids, startContainerd } from './containerd.js';
+import { createBridge, createCgroupRoot, linkExists, mountsUnder, removeBridge, removeCgroupTree, restoreSysctls, saveSysctls, unmountUnder } from './host-state.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { freePort } from './net.js';
+import { cgroupRoot, cniConflist, hardcodedHostPaths, kubeletArgs, kubeletConfig, nodeLayout, podNetwork, type NodeLayout } from './node-config.js';
+import { binary } from './paths.js';
+import { assertRunning, isRunning, startProcess, stopProcess, type ProcessRecord } from './process.js';
+import { waitFor } from './wait.js';
+
+export interface NodeState {
+  readonly layout: NodeLayout;
+  readonly savedSysctls: Readonly<Record<string, string>>;
+  /** cgroup directories the harness created (the kubelet's cgroupRoot in each hierarchy). */
+  readonly cgroupDirs: readonly string[];
+  readonly bridgeExisted: boolean;
+  /** Hard-coded host paths (hardcodedHostPaths) that this node created. */
+  readonly createdHostPaths: readonly string[];
+  containerd?: ProcessRecord;
+  kubelet?: ProcessRecord;
+}
+
+export interface NodeStartOptions {
+  readonly dir: string;
+  readonly logDir: string;
+  readonly name: string;
+  readonly server: string;
+  readonly pki: ClusterPki;
+  readonly admin: KubeConfig;
+  readonly timeoutMs: number;
+}
+
+export async function startNode(o: NodeStartOptions, onState: (s: NodeState) => void): Promise<NodeState> {
+  const layout = nodeLayout(join(o.dir, 'node'), o.name);
+  for (const d of [layout.cniConfDir, layout.cniDataDir, layout.kubeletRoot, layout.podLogs]) mkdirSync(d, { recursive: true });
+  const state: NodeState = {
+    layout, savedSysctls: saveSysctls(), cgroupDirs: createCgroupRoot(cgroupRoot),
+    bridgeExisted: await linkExists(podNetwork.bridge),
+    createdHostPaths: hardcodedHostPaths.filter((p) => !existsSync(p)),
+  };
+  onState(state);
+  if (!state.bridgeExisted) await createBridge(podNetwork.bridge, `${podNetwork.gateway}/${podNetwork.cidr.split('/')[1] ?? '24'}`);
+  writeFileSync(join(layout.cniConfDir, '10-ziriz.conflist'), cniConflist(layout));
+  state.containerd = await startContainerd(layout, o.logDir);
+  onState(state);
+  await importImages(layout);
+  const certs = nodeCerts(o.pki, o.name, podNetwork.gateway);
+  const kubeconfig = writeKubeconfig(join(layout.dir, 'kubelet.kubeconfig'), o.server, o.pki.ca.cert,
+    `system:node:${o.name}`, { certs: certs.client });
+  const config = join(layout.dir, 'kubelet.yaml');
+  writeFileSync(config, kubeletConfig(layout, o.pki.ca.cert, certs.serving, { kubelet: await freePort(), healthz: await freePort() }));
+  state.kubelet = startProcess('kubelet', binary('kubelet'), kubeletArgs(layout, config, kubeconfig), {
+    log: join(o.logDir, 'kubelet.log'),
+  });
+  onState(state);
+  await waitNodeReady(o.admin, o.name, o.timeoutMs, state);
+  return state;
+}
+
+async function waitNodeReady(admin: KubeConfig, name: string, timeoutMs: number, state: NodeState): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  await waitFor(`node ${name} to be Ready`, async () => {
+    const node = await core.readNode({ name });
+    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+  }, {
+    timeoutMs, intervalMs: 500,
+    check: () => { for (const p of [state.containerd, state.kubelet]) if (p) assertRunning(p); },
+  });
+}
+
+export function nodeProcesses(state: NodeState): ProcessRecord[] {
+  return [state.kubelet, state.containerd].filter((p): p is ProcessRecord => p !== undefined);
+}
+
+/**
+ * Stop the kubelet, then remove whatever containers remain (the kubelet
+ * normally removed them when the pods were deleted), stop containerd and its
+ * shims, and give back cgroups, mounts, the bridge and the sysctls.
+ * Returns what could not be cleaned up.
+ */
+export async function stopNode(state: NodeState): Promise<string[]> {
+  const l = state.layout;
+  if (state.kubelet) await stopProcess(state.kubelet);
+  const netns = state.containerd && isRunning(state.containerd) ? await removeAllContainers(l) : [];
+  if (state.containerd) await stopProcess(state.containerd);
+  for (const pid of shimPids(l)) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  await removeNetns(netns);
+  const left: string[] = [];
+  left.push(...(await unmountUnder(l.dir)).map((m) => `mount ${m}`));
+  if (!state.bridgeExisted) left.push(...await removeBridge(podNetwork.bridge));
+  for (const dir of state.cgroupDirs) left.push(...removeCgroupTree(dir).map((d) => `cgroup ${d}`));
+  left.push(...restoreSysctls(state.savedSysctls));
+  for (const p of state.createdHostPaths) {
+    if (mountsUnder(p).length === 0) rmSync(p, { recursive: true, force: true });
+    else left.push(`mounts under ${p}`);
+  }
+  left.push(...shimPids(l).map((p) => `containerd-shim pid ${p}`));
+  return left;
+}
