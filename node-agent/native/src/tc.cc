@@ -93,16 +93,28 @@ Napi::Value TcAttach(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The hook and filter named by { ifindex, attachPoint, priority, handle }.
+struct FilterSpec {
+  FilterSpec(const Napi::Env& env, const Napi::Object& o) {
+    hook.sz = sizeof(hook);
+    opts.sz = sizeof(opts);
+    hook.ifindex = static_cast<int>(OptU32(o, "ifindex", 0));
+    hook.attach_point = Point(env, OptStr(o, "attachPoint"));
+    opts.handle = OptU32(o, "handle", 1);
+    opts.priority = OptU32(o, "priority", 1);
+  }
+  struct bpf_tc_hook hook = {};
+  struct bpf_tc_opts opts = {};
+};
+
 // tcDetach({ ifindex, attachPoint, priority, handle, netns? }) -> true if a filter was removed
 Napi::Value TcDetach(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
   NetnsScope ns(env, OptStr(o, "netns"));
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(OptU32(o, "ifindex", 0)),
-              .attach_point = Point(env, OptStr(o, "attachPoint")));
-  LIBBPF_OPTS(bpf_tc_opts, opts, .handle = OptU32(o, "handle", 1), .priority = OptU32(o, "priority", 1));
+  FilterSpec f(env, o);
   ClearLibbpfLog();
-  int r = bpf_tc_detach(&hook, &opts);
+  int r = bpf_tc_detach(&f.hook, &f.opts);
   if (r == -ENOENT || r == -ENODEV || r == -EINVAL) return Napi::Boolean::New(env, false);
   if (r < 0) ThrowBpf(env, "tc", -r, "detach filter");
   return Napi::Boolean::New(env, true);
@@ -113,14 +125,12 @@ Napi::Value TcQuery(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
   NetnsScope ns(env, OptStr(o, "netns"));
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(OptU32(o, "ifindex", 0)),
-              .attach_point = Point(env, OptStr(o, "attachPoint")));
-  LIBBPF_OPTS(bpf_tc_opts, opts, .handle = OptU32(o, "handle", 1), .priority = OptU32(o, "priority", 1));
+  FilterSpec f(env, o);
   ClearLibbpfLog();
-  int r = bpf_tc_query(&hook, &opts);
+  int r = bpf_tc_query(&f.hook, &f.opts);
   if (r == -ENOENT || r == -EINVAL || r == -ENODEV) return env.Null();
   if (r < 0) ThrowBpf(env, "tc", -r, "query filter");
-  return Napi::Number::New(env, opts.prog_id);
+  return Napi::Number::New(env, f.opts.prog_id);
 }
 
 // tcHookDestroy({ ifindex, netns? }): remove the clsact qdisc (and every filter on it).
