@@ -5,6 +5,7 @@
  *   ziriz policy test -f policy.yaml [-f ...] (--request '<json>' | --requests file)... [--output json]
  *   ziriz policy validate -f policy.yaml [-f ...]
  *   ziriz policy compile -f policy.yaml [-f ...] [--policy-id N]
+ *   ziriz crd         (prints crds/agentpolicies.ziriz.io.yaml)
  *
  * Exit codes: 0 ok; 1 a verdict differed from its expectation; 2 bad usage,
  * unreadable input or an invalid policy (the message names the field).
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ZirizError, errorMessage } from '../errors/ziriz-error.js';
 import { CliUsageError } from './errors.js';
+import { crdYaml } from './crd-yaml.js';
 import { readText } from './load.js';
 import { policyCompile, policyValidate } from './policy-info.js';
 import { policyTest } from './policy-test.js';
@@ -23,6 +25,7 @@ export const USAGE = `usage:
   ziriz policy test -f FILE [-f FILE...] (--request JSON | --requests FILE)... [--output text|json]
   ziriz policy validate -f FILE [-f FILE...]
   ziriz policy compile -f FILE [-f FILE...] [--policy-id N]
+  ziriz crd                      print the AgentPolicy CustomResourceDefinition
 
 A request is JSON such as {"kind":"mcp","tool":"get_customer","arguments":{"id":"42"}}.
 A requests file (YAML or JSON) lists cases {name, request, expect: allow|deny|audit}.
@@ -50,6 +53,10 @@ function dispatch(args: string[], io: Io): number {
     return 0;
   }
   const [group, command, ...rest] = positionals;
+  if (group === 'crd' && command === undefined) {
+    io.out(crdYaml().trimEnd());
+    return 0;
+  }
   if (group !== 'policy' || command === undefined || rest.length > 0) throw new CliUsageError(USAGE);
   const files = values.file ?? [];
   if (files.length === 0) throw new CliUsageError('at least one -f FILE is needed');

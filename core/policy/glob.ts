@@ -9,7 +9,9 @@ export const NAME_PATTERN_RE = /^[A-Za-z0-9_.:/*?-]{1,128}$/;
 /** Host patterns: a DNS name, `*.` + DNS name, or an IP literal. */
 export const HOST_PATTERN_RE = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]+$/;
 /** Path globs: start with `/`, RFC 3986 path characters, `*` and `**` (a whole segment). */
-export const PATH_PATTERN_RE = /^\/[A-Za-z0-9._~!$&'()+,;=:@%*/-]{0,1023}$/;
+export const PATH_PATTERN_RE = /^[/][A-Za-z0-9._~!$&'()+,;=:@%*/-]*$/;
+/** Longest path glob (bounded so the CRD's CEL rules stay inside the API server's cost budget). */
+export const PATH_MAX_LENGTH = 512;
 
 export function isGlob(pattern: string): boolean {
   return pattern.includes('*') || pattern.includes('?');

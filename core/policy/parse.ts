@@ -8,7 +8,7 @@
  */
 import { parseCidr } from './cidr.js';
 import { optional, parseConstraintMap } from './constraint.js';
-import { HOST_PATTERN_RE, NAME_PATTERN_RE, pathPatternProblem } from './glob.js';
+import { HOST_PATTERN_RE, NAME_PATTERN_RE, PATH_MAX_LENGTH, pathPatternProblem } from './glob.js';
 import type {
   A2aSection,
   AgentPolicy,
@@ -128,7 +128,7 @@ function route(r: Reader): HttpRoute {
   const hosts = list('hosts', (h) => h.matching(HOST_PATTERN_RE, 'a host name, *.domain or IP address').toLowerCase());
   const methods = list('methods', (m) => m.oneOf(HTTP_METHODS));
   const paths = list('paths', (p) => {
-    const s = p.string(1024);
+    const s = p.string(PATH_MAX_LENGTH);
     const problem = pathPatternProblem(s);
     if (problem !== undefined) p.fail(`"${s}" ${problem}`);
     return s;
@@ -153,6 +153,7 @@ function egressPeer(r: Reader, own: string): EgressPeer {
   if (!cidr.isAbsent()) {
     if (!r.field('namespaces').isAbsent()) r.field('namespaces').fail('only allowed with selector');
     const text = cidr.string(64);
+    if (!text.includes('/')) cidr.fail(`"${text}" needs a prefix length (/32 or /128 for one host)`);
     const parsed = parseCidr(text);
     if ('error' in parsed) cidr.fail(parsed.error);
     return { cidr: text, namespaces: [] };
