@@ -197,6 +197,9 @@ function spec(): Schema {
       }), LIMITS.execDeny),
     }),
     files: obj({ deny: list(absPath(), LIMITS.filesDeny) }),
+    hostAccess: obj({ hostNetwork: { type: 'boolean' }, hostPID: { type: 'boolean' }, privileged: { type: 'boolean' } }, {
+      description: 'Host-level escapes agent pods selected by this policy may use (the webhook refuses them otherwise).',
+    }),
   }, { required: ['selector'] });
 }
 

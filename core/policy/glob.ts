@@ -83,6 +83,18 @@ export function pathPatternProblem(pattern: string): string | undefined {
 }
 
 /**
+ * Decode percent-encoded unreserved characters (RFC 3986: letters, digits,
+ * `-` `_` `~`; not `.`, which could form a dot segment) and upper-case the
+ * hex of the others, so policy paths and request paths compare in one form.
+ */
+export function decodeUnreserved(path: string): string {
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    return /[A-Za-z0-9\-_~]/.test(ch) ? ch : m.toUpperCase();
+  });
+}
+
+/**
  * Path glob match on "/"-separated segments: `*` matches within a segment,
  * a `**` segment matches zero or more whole segments. Dynamic programming
  * over (pattern segment, path segment): O(P·S) segment comparisons.

@@ -19,6 +19,8 @@ export type { PolicyVerdict, VerdictName } from './evaluate.js';
 export { parseRequest, REQUEST_KINDS } from './request.js';
 export type { PolicyRequest, RequestKind } from './request.js';
 export { selectPolicies } from './select.js';
+export { policyWarnings } from './warnings.js';
+export { agentPolicyCrd, CRD_NAME } from './crd.js';
 export type { PodRef } from './select.js';
 export { policySetDigest, policySetSummary, canonicalJson } from './digest.js';
 export { identityValue, coverBits } from './kernel/identity.js';

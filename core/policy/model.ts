@@ -143,6 +143,17 @@ export interface FilesSection {
   readonly deny: readonly string[];
 }
 
+/**
+ * Host-level escapes an agent pod may use. Pods with these would escape
+ * per-pod hooks, so the webhook refuses agent pods that use them unless a
+ * policy selecting the pod allows it here. Not part of the kernel encoding.
+ */
+export interface HostAccess {
+  readonly hostNetwork: boolean;
+  readonly hostPID: boolean;
+  readonly privileged: boolean;
+}
+
 export interface AgentPolicySpec {
   readonly selector: LabelSelector;
   readonly mode: Mode;
@@ -153,6 +164,7 @@ export interface AgentPolicySpec {
   readonly egress?: EgressSection;
   readonly process?: ProcessSection;
   readonly files?: FilesSection;
+  readonly hostAccess?: HostAccess;
 }
 
 export interface AgentPolicy {

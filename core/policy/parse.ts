@@ -8,7 +8,7 @@
  */
 import { parseCidr } from './cidr.js';
 import { optional, parseConstraintMap } from './constraint.js';
-import { HOST_PATTERN_RE, NAME_PATTERN_RE, PATH_MAX_LENGTH, pathPatternProblem } from './glob.js';
+import { decodeUnreserved, HOST_PATTERN_RE, NAME_PATTERN_RE, PATH_MAX_LENGTH, pathPatternProblem } from './glob.js';
 import type {
   A2aSection,
   AgentPolicy,
@@ -19,6 +19,7 @@ import type {
   EgressSection,
   ExecMatch,
   FilesSection,
+  HostAccess,
   HttpRoute,
   HttpSection,
   McpSection,
@@ -131,7 +132,7 @@ function route(r: Reader): HttpRoute {
     const s = p.string(PATH_MAX_LENGTH);
     const problem = pathPatternProblem(s);
     if (problem !== undefined) p.fail(`"${s}" ${problem}`);
-    return s;
+    return decodeUnreserved(s);
   });
   const queryReader = r.field('query');
   if (!queryReader.isAbsent() && effect === 'Deny') {
@@ -209,8 +210,17 @@ function filesSection(r: Reader): FilesSection {
   return { deny: r.field('deny').optArray(LIMITS.filesDeny).map(absPath) };
 }
 
+function hostAccess(r: Reader): HostAccess {
+  r.object(['hostNetwork', 'hostPID', 'privileged']);
+  return {
+    hostNetwork: r.field('hostNetwork').boolean(false),
+    hostPID: r.field('hostPID').boolean(false),
+    privileged: r.field('privileged').boolean(false),
+  };
+}
+
 function spec(r: Reader, own: string): AgentPolicySpec {
-  r.object(['selector', 'mode', 'action', 'mcp', 'a2a', 'http', 'egress', 'process', 'files']);
+  r.object(['selector', 'mode', 'action', 'mcp', 'a2a', 'http', 'egress', 'process', 'files', 'hostAccess']);
   const section = <T>(key: string, parse: (x: Reader) => T): T | undefined =>
     r.field(key).isAbsent() ? undefined : parse(r.field(key));
   return {
@@ -223,6 +233,7 @@ function spec(r: Reader, own: string): AgentPolicySpec {
     ...optional('egress', section('egress', (x) => egress(x, own))),
     ...optional('process', section('process', processSection)),
     ...optional('files', section('files', filesSection)),
+    ...optional('hostAccess', section('hostAccess', hostAccess)),
   };
 }
 

@@ -17,6 +17,7 @@
 import { parseIp } from './cidr.js';
 import type { Family } from './cidr.js';
 import { canonicalA2aMethod } from './a2a-methods.js';
+import { decodeUnreserved } from './glob.js';
 
 export const REQUEST_KINDS = ['mcp', 'a2a', 'http', 'egress', 'exec', 'file'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
@@ -114,8 +115,6 @@ export function parseQuery(text: string): Record<string, string | string[]> {
   return out;
 }
 
-const UNRESERVED = /[A-Za-z0-9\-._~]/;
-
 /**
  * Normalise an HTTP path for matching: decode percent-encoded unreserved
  * characters, upper-case the rest. Paths a server could read two ways are
@@ -124,10 +123,7 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 export function normalizePath(raw: string): string {
   if (!raw.startsWith('/')) problem(`path "${raw}" must start with "/"`);
   if (/%(?![0-9A-Fa-f]{2})/.test(raw)) problem(`path "${raw}" has malformed percent-encoding`);
-  const decoded = raw.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
-    const ch = String.fromCharCode(parseInt(hex, 16));
-    return UNRESERVED.test(ch) && ch !== '.' ? ch : m.toUpperCase();
-  });
+  const decoded = decodeUnreserved(raw);
   if (/%2F|%5C|%2E|%00|\\/.test(decoded)) problem(`path "${raw}" has an encoded separator or dot`);
   const segments = decoded.split('/').slice(1);
   if (segments.some((s, i) => s === '.' || s === '..' || (s === '' && i < segments.length - 1))) {
