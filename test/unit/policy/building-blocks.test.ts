@@ -83,7 +83,7 @@ describe('policy building blocks', () => {
       ['fe80::1%eth0/128', /not an IPv4 or IPv6 CIDR/],
     ];
     for (const [text, want] of rows) {
-      it(`${text}`, () => {
+      it(text, () => {
         const p = parseCidr(text);
         if (typeof want === 'string') expect('error' in p ? p.error : formatPrefix(p)).to.equal(want);
         else expect('error' in p ? p.error : formatPrefix(p)).to.match(want);
