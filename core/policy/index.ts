@@ -25,7 +25,7 @@ export type { PodRef } from './select.js';
 export { policySetDigest, policySetSummary, canonicalJson } from './digest.js';
 export { identityValue, coverBits } from './kernel/identity.js';
 export { callEntries } from './kernel/calls.js';
-export { egressEntries, selectorPeers } from './kernel/egress.js';
+export { egressEntries, selectorPeers, selectorPeerMatches } from './kernel/egress.js';
 export type { SelectorPeer, ResolvePeer } from './kernel/egress.js';
 export * from './kernel/codec.js';
 export type * from './kernel/types.js';

@@ -22,6 +22,7 @@ import { formatPrefix, hostPrefix, parseIp, prefixContains } from '../cidr.js';
 import type { Prefix } from '../cidr.js';
 import type { CompiledEgressPeer, CompiledEgressRule, CompiledPolicySet } from '../compiled.js';
 import { PolicyCapacityError, PolicyInvalidError } from '../errors.js';
+import { selectorMatches } from '../selector.js';
 import type { EgressEntry, PortRule } from './types.js';
 
 /** A pod-selector egress peer the node agent must resolve into pod IPs. */
@@ -31,6 +32,13 @@ export interface SelectorPeer {
   /** Field path of the peer: `spec.egress.rules[0].to[1]`. */
   readonly path: string;
   readonly peer: CompiledEgressPeer;
+}
+
+/** Does a pod (its namespace and labels) match a selector peer? For the node agent's resolver. */
+export function selectorPeerMatches(sp: SelectorPeer, pod: { readonly namespace: string; readonly labels: Readonly<Record<string, string>> }): boolean {
+  const { selector, namespaces } = sp.peer;
+  if (selector === undefined) return false;
+  return (namespaces.includes('*') || namespaces.includes(pod.namespace)) && selectorMatches(selector, pod.labels);
 }
 
 /** Pod IPs (v4 or v6 text) currently matching a selector peer. */

@@ -13,7 +13,7 @@ import {
   encodeEgressEntry,
   encodeIdentityValue,
 } from '../../../core/policy/kernel/codec.js';
-import { egressEntries, selectorPeers } from '../../../core/policy/kernel/egress.js';
+import { egressEntries, selectorPeerMatches, selectorPeers } from '../../../core/policy/kernel/egress.js';
 import { identityValue } from '../../../core/policy/kernel/identity.js';
 import type { CallEntry } from '../../../core/policy/kernel/types.js';
 import { set } from './helpers.js';
@@ -147,6 +147,10 @@ describe('policy/kernel: ziriz_egress entries', () => {
     const s = set(spec);
     const peers = selectorPeers(s);
     expect(peers.map((p) => p.path)).to.deep.equal(['spec.egress.rules[3].to[0]']);
+    const peer = peers[0]!;
+    expect(selectorPeerMatches(peer, { namespace: 'ns', labels: { app: 'db', x: 'y' } })).to.equal(true);
+    expect(selectorPeerMatches(peer, { namespace: 'other', labels: { app: 'db' } })).to.equal(false);
+    expect(selectorPeerMatches(peer, { namespace: 'ns', labels: { app: 'web' } })).to.equal(false);
     const entries = egressEntries(s, 9, () => ['10.1.2.3', '10.244.0.7', 'fd00::5']);
     const byPrefix = Object.fromEntries(entries.map((e) => [formatPrefix(e.prefix), e.rules.length]));
     // 10.1.2.3 lies in 10.0.0.0/8 and 10.1.0.0/16: their 3 rules + its own.

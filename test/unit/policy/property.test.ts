@@ -10,13 +10,13 @@ import { evaluate } from '../../../core/policy/evaluate.js';
 import { wildcardMatch } from '../../../core/policy/glob.js';
 import { callEntries } from '../../../core/policy/kernel/calls.js';
 import { decodeCallEntry, decodeEgressEntry, decodeIdentityValue, encodeCallEntry, encodeEgressEntry, encodeIdentityValue } from '../../../core/policy/kernel/codec.js';
-import { egressEntries } from '../../../core/policy/kernel/egress.js';
+import { egressEntries, selectorPeerMatches } from '../../../core/policy/kernel/egress.js';
+import type { SelectorPeer } from '../../../core/policy/kernel/egress.js';
 import { identityValue } from '../../../core/policy/kernel/identity.js';
 import type { KernelState } from '../../../core/policy/kernel/sim.js';
 import { simulateCall, simulateEgress } from '../../../core/policy/kernel/sim.js';
 import { parseAgentPolicy } from '../../../core/policy/parse.js';
 import { compileBoundedRegex } from '../../../core/policy/regex.js';
-import { selectorMatches } from '../../../core/policy/selector.js';
 import { doc } from './helpers.js';
 
 const RUNS = { numRuns: 300 };
@@ -94,8 +94,7 @@ const PODS: readonly Pod[] = [
 ];
 
 function kernelState(s: CompiledPolicySet): KernelState | undefined {
-  const resolve = (sp: { peer: { selector?: { matchLabels: Readonly<Record<string, string>> } } }): string[] =>
-    PODS.filter((p) => sp.peer.selector !== undefined && selectorMatches({ matchLabels: sp.peer.selector.matchLabels, matchExpressions: [] }, p.labels)).map((p) => p.ip);
+  const resolve = (sp: SelectorPeer): string[] => PODS.filter((p) => selectorPeerMatches(sp, { namespace: 'ns', labels: p.labels })).map((p) => p.ip);
   let egress;
   try {
     egress = egressEntries(s, 42, resolve);
