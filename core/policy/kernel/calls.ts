@@ -81,6 +81,8 @@ function routeNames(routes: readonly CompiledRoute[]): string[] {
 
 function routeDefault(routes: readonly CompiledRoute[], cover: Coverage): Decision {
   if (routes.some((r) => !routeLiteral(r) && !routeMatchAll(r))) return { outcome: 'check', reason: 'globs' };
+  // A percent-encoded path has several raw spellings (%3a, %3A): only the userspace normaliser sees them as one.
+  if (routes.some((r) => r.paths.some((p) => p.includes('%')))) return { outcome: 'check', reason: 'encoded paths' };
   const cands: Candidate[] = routes.filter(routeMatchAll).map((rule) => ({ rule, applies: routeApplies(rule) }));
   const d = decide(cands, cover, 'default');
   return d.outcome === 'allow' ? { ...d, outcome: 'check' } : d;

@@ -62,6 +62,8 @@ describe('policy/kernel: ziriz_calls entries', () => {
       CallKind.HTTP_ROUTE, { '<default>': V.CHECK, 'GET /api/admin': V.DENY }],
     // HTTP: allow-all is never a kernel ALLOW default (path normalisation happens in userspace)
     ['http allow all', { http: { routes: [{}] } }, CallKind.HTTP_ROUTE, { '<default>': V.CHECK }],
+    // HTTP: a percent-encoded literal path has other raw spellings: the default must not deny them
+    ['http encoded path', { http: { routes: [{ methods: ['GET'], paths: ['/a%3Ab'] }] } }, CallKind.HTTP_ROUTE, { '<default>': V.CHECK, 'GET /a%3Ab': V.ALLOW }],
     // HTTP: host-scoped route
     ['http host', { http: { routes: [{ hosts: ['api.example.com'], methods: ['GET'], paths: ['/x'] }] } },
       CallKind.HTTP_ROUTE, { '<default>': V.DENY, 'GET /x': V.CHECK }],
