@@ -19,7 +19,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ziriz_egress SEC(".maps");
 
-#define ZIRIZ_RULE_DEFAULT 0xffff
+/* rule_id 0 is the category default (rules[0] of a compiled set). */
+#define ZIRIZ_RULE_DEFAULT 0
 
 struct zegress_req {
 	__u32 family;
@@ -35,10 +36,22 @@ static __always_inline int zport_rule_matches(const struct ziriz_port_rule *r, _
 	return port >= r->port_lo && port <= r->port_hi;
 }
 
+/* Category default from the identity's cover bits. */
+static __always_inline __u8 zegress_default(const struct ziriz_identity *id)
+{
+	if (id->cover_enforce & ZIRIZ_COVER_EGRESS)
+		return ZIRIZ_VERDICT_DENY;
+	if (id->cover_audit & ZIRIZ_COVER_EGRESS)
+		return ZIRIZ_VERDICT_AUDIT;
+	return ZIRIZ_VERDICT_ALLOW;
+}
+
 /*
- * Verdict for `req` under identity `id`: DENY (enforced), AUDIT (reported,
- * allowed) or ALLOW. `*rule_id` names the rule, ZIRIZ_RULE_DEFAULT for the
- * category default.
+ * Verdict for `req` under identity `id` (the reference model is
+ * core/policy/kernel/sim.ts simulateEgress, and must stay equal):
+ *   a matching DENY -> DENY; no matching ALLOW -> category default;
+ *   a matching AUDIT -> AUDIT; else ALLOW.
+ * `*rule_id` names the deciding rule (ZIRIZ_RULE_DEFAULT for the default).
  */
 static __always_inline __u8 zegress_decide(const struct ziriz_identity *id,
 					   const struct zegress_req *req, __u16 *rule_id)
@@ -53,43 +66,34 @@ static __always_inline __u8 zegress_decide(const struct ziriz_identity *id,
 	key.family = req->family;
 	__builtin_memcpy(key.addr, req->addr, sizeof(key.addr));
 
+	*rule_id = ZIRIZ_RULE_DEFAULT;
 	val = bpf_map_lookup_elem(&ziriz_egress, &key);
-	if (val) {
-		for (int i = 0; i < ZIRIZ_EGRESS_PORT_RULES; i++) {
-			const struct ziriz_port_rule *r = &val->rules[i];
+	if (!val)
+		return zegress_default(id);
+	for (int i = 0; i < ZIRIZ_EGRESS_PORT_RULES; i++) {
+		const struct ziriz_port_rule *r = &val->rules[i];
 
-			if (i >= val->count)
-				break;
-			if (!zport_rule_matches(r, req->port, req->proto))
-				continue;
-			if (r->verdict == ZIRIZ_VERDICT_DENY) {
-				*rule_id = r->rule_id;
-				return ZIRIZ_VERDICT_DENY;
-			}
-			if (r->verdict == ZIRIZ_VERDICT_AUDIT && !audited) {
-				audited = 1;
-				audit_rule = r->rule_id;
-			}
-			if (r->verdict == ZIRIZ_VERDICT_ALLOW && !allowed) {
-				allowed = 1;
-				allow_rule = r->rule_id;
-			}
+		if (i >= val->count)
+			break;
+		if (!zport_rule_matches(r, req->port, req->proto))
+			continue;
+		if (r->verdict == ZIRIZ_VERDICT_DENY) {
+			*rule_id = r->rule_id;
+			return ZIRIZ_VERDICT_DENY;
+		}
+		if (r->verdict == ZIRIZ_VERDICT_AUDIT && !audited) {
+			audited = 1;
+			audit_rule = r->rule_id;
+		}
+		if (r->verdict == ZIRIZ_VERDICT_ALLOW && !allowed) {
+			allowed = 1;
+			allow_rule = r->rule_id;
 		}
 	}
-	if (audited) {
-		*rule_id = audit_rule;
-		return ZIRIZ_VERDICT_AUDIT;
-	}
-	if (allowed) {
-		*rule_id = allow_rule;
-		return ZIRIZ_VERDICT_ALLOW;
-	}
-	*rule_id = ZIRIZ_RULE_DEFAULT;
-	if (id->cover_enforce & ZIRIZ_COVER_EGRESS)
-		return ZIRIZ_VERDICT_DENY;
-	if (id->cover_audit & ZIRIZ_COVER_EGRESS)
-		return ZIRIZ_VERDICT_AUDIT;
-	return ZIRIZ_VERDICT_ALLOW;
+	if (!allowed)
+		return zegress_default(id);
+	*rule_id = audited ? audit_rule : allow_rule;
+	return audited ? ZIRIZ_VERDICT_AUDIT : ZIRIZ_VERDICT_ALLOW;
 }
 
 /*

@@ -38,10 +38,16 @@ static __always_inline int zsock_addr_egress(struct bpf_sock_addr *ctx, __u32 fa
 		__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1];
 		__u32 w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
 
-		__builtin_memcpy(req.addr, &w0, 4);
-		__builtin_memcpy(req.addr + 4, &w1, 4);
-		__builtin_memcpy(req.addr + 8, &w2, 4);
-		__builtin_memcpy(req.addr + 12, &w3, 4);
+		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
+			/* IPv4-mapped (::ffff:a.b.c.d): judged as the IPv4 address it is. */
+			req.family = ZIRIZ_AF_INET;
+			__builtin_memcpy(req.addr, &w3, 4);
+		} else {
+			__builtin_memcpy(req.addr, &w0, 4);
+			__builtin_memcpy(req.addr + 4, &w1, 4);
+			__builtin_memcpy(req.addr + 8, &w2, 4);
+			__builtin_memcpy(req.addr + 12, &w3, 4);
+		}
 	}
 	req.port = bpf_ntohs((__u16)ctx->user_port);
 	req.proto = (__u8)ctx->protocol;

@@ -109,7 +109,7 @@ describe('kernel: cgroup/connect4 egress enforcement', function () {
     expect(rec.dport).to.equal(port(denied!));
     expect(rec.hdr.cgroupId).to.equal(pod!.id);
     expect(rec.hdr.identityId).to.equal(7);
-    expect(rec.ruleId).to.equal(0xffff); // category default: not allowed -> denied
+    expect(rec.ruleId).to.equal(0); // rule 0: the category default (not allowed -> denied)
   });
 
   it('leaves processes outside protected cgroups untouched', async () => {
