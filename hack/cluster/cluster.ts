@@ -27,6 +27,8 @@ export interface ClusterOptions {
   readonly nodeName?: string;
   /** Bound of every readiness wait while starting (default 120 s). */
   readonly timeoutMs?: number;
+  /** How long to wait for another local cluster's node on this machine to stop (default 5 min). */
+  readonly lockWaitMs?: number;
   /** Parent of the cluster's directory (default the system temp dir). */
   readonly parentDir?: string;
 }
@@ -53,7 +55,8 @@ export class LocalCluster {
       if (opts.node ?? true) {
         await startNode({
           dir, logDir: cluster.logDir, name: state.nodeName, server: cluster.server, pki: state.pki,
-          admin: cluster.kubeConfig(), timeoutMs: cluster.timeoutMs,
+          admin: cluster.kubeConfig(), timeoutMs: cluster.timeoutMs, stateFile: cluster.stateFile,
+          ...(opts.lockWaitMs !== undefined ? { lockWaitMs: opts.lockWaitMs } : {}),
         }, (n) => { state.node = n; cluster.save(); });
       }
       await cluster.waitDefaultServiceAccount();

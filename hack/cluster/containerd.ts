@@ -40,7 +40,7 @@ export async function importImages(l: NodeLayout, names: readonly string[] = nod
   const have = new Set((await ctr(l, ['images', 'ls', '-q'])).stdout.split('\n'));
   for (const name of names) {
     const image = builtImage(name);
-    if (!have.has(image.ref)) await ctr(l, ['images', 'import', '--digests', image.archive], 300_000);
+    if (!have.has(image.ref)) await ctr(l, ['images', 'import', image.archive], 300_000);
   }
 }
 

@@ -29,10 +29,13 @@ export const cniBinDir = '/usr/lib/cni';
 
 /**
  * Host paths the node's programs use whatever they are told: the kubelet's
- * device-plugin socket directory and containerd 1.6's shim socket directory.
- * Those that did not exist before the node started are removed when it stops.
+ * device-plugin socket directory and containerd 1.6's shim socket directory
+ * (removed with their contents), and the CRI's network-namespace directory
+ * (removed only when empty: other programs keep namespaces there too).
+ * Only those that did not exist before the node started are removed.
  */
-export const hardcodedHostPaths = ['/var/lib/kubelet', '/run/containerd'] as const;
+export const hardcodedHostPaths = ['/var/lib/kubelet', '/run/containerd', '/run/netns'] as const;
+export const sharedHostPaths: readonly string[] = ['/run/netns'];
 
 export function nodeLayout(dir: string, name: string): NodeLayout {
   return {

@@ -2,15 +2,16 @@
  * The real node: containerd + CNI bridge + kubelet registered to the API server.
  * startNode leaves a NodeState that stopNode (or hack/cluster/down) undoes.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { nodeCerts, type ClusterPki } from './cluster-pki.js';
 import { importImages, removeAllContainers, removeNetns, shimPids, startContainerd } from './containerd.js';
 import { createBridge, createCgroupRoot, linkExists, mountsUnder, removeBridge, removeCgroupTree, restoreSysctls, saveSysctls, unmountUnder } from './host-state.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { acquireNodeLock, releaseNodeLock } from './node-lock.js';
 import { freePort } from './net.js';
-import { cgroupRoot, cniConflist, hardcodedHostPaths, kubeletArgs, kubeletConfig, nodeLayout, podNetwork, type NodeLayout } from './node-config.js';
+import { cgroupRoot, cniConflist, hardcodedHostPaths, kubeletArgs, sharedHostPaths, kubeletConfig, nodeLayout, podNetwork, type NodeLayout } from './node-config.js';
 import { binary } from './paths.js';
 import { assertRunning, isRunning, startProcess, stopProcess, type ProcessRecord } from './process.js';
 import { waitFor } from './wait.js';
@@ -23,6 +24,8 @@ export interface NodeState {
   readonly bridgeExisted: boolean;
   /** Hard-coded host paths (hardcodedHostPaths) that this node created. */
   readonly createdHostPaths: readonly string[];
+  /** The cluster state file named in the machine's node lock. */
+  readonly lockOwner: string;
   containerd?: ProcessRecord;
   kubelet?: ProcessRecord;
 }
@@ -35,15 +38,20 @@ export interface NodeStartOptions {
   readonly pki: ClusterPki;
   readonly admin: KubeConfig;
   readonly timeoutMs: number;
+  readonly stateFile: string;
+  /** How long to wait for another local cluster's node to stop (default 5 min). */
+  readonly lockWaitMs?: number;
 }
 
 export async function startNode(o: NodeStartOptions, onState: (s: NodeState) => void): Promise<NodeState> {
+  await acquireNodeLock(o.stateFile, o.lockWaitMs ?? 300_000);
   const layout = nodeLayout(join(o.dir, 'node'), o.name);
   for (const d of [layout.cniConfDir, layout.cniDataDir, layout.kubeletRoot, layout.podLogs]) mkdirSync(d, { recursive: true });
   const state: NodeState = {
     layout, savedSysctls: saveSysctls(), cgroupDirs: createCgroupRoot(cgroupRoot),
     bridgeExisted: await linkExists(podNetwork.bridge),
     createdHostPaths: hardcodedHostPaths.filter((p) => !existsSync(p)),
+    lockOwner: o.stateFile,
   };
   onState(state);
   if (!state.bridgeExisted) await createBridge(podNetwork.bridge, `${podNetwork.gateway}/${podNetwork.cidr.split('/')[1] ?? '24'}`);
@@ -75,6 +83,14 @@ async function waitNodeReady(admin: KubeConfig, name: string, timeoutMs: number,
   });
 }
 
+function removeHostPath(p: string): string[] {
+  if (!existsSync(p)) return [];
+  if (mountsUnder(p).length > 0) return [`mounts under ${p}`];
+  if (!sharedHostPaths.includes(p)) rmSync(p, { recursive: true, force: true });
+  else if (readdirSync(p).length === 0) rmdirSync(p);
+  return [];
+}
+
 export function nodeProcesses(state: NodeState): ProcessRecord[] {
   return [state.kubelet, state.containerd].filter((p): p is ProcessRecord => p !== undefined);
 }
@@ -99,10 +115,8 @@ export async function stopNode(state: NodeState): Promise<string[]> {
   if (!state.bridgeExisted) left.push(...await removeBridge(podNetwork.bridge));
   for (const dir of state.cgroupDirs) left.push(...removeCgroupTree(dir).map((d) => `cgroup ${d}`));
   left.push(...restoreSysctls(state.savedSysctls));
-  for (const p of state.createdHostPaths) {
-    if (mountsUnder(p).length === 0) rmSync(p, { recursive: true, force: true });
-    else left.push(`mounts under ${p}`);
-  }
+  for (const p of state.createdHostPaths) left.push(...removeHostPath(p));
   left.push(...shimPids(l).map((p) => `containerd-shim pid ${p}`));
+  releaseNodeLock(state.lockOwner);
   return left;
 }

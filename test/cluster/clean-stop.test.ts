@@ -9,13 +9,17 @@ import { isRunning, type ProcessRecord } from '../../hack/cluster/process.js';
 import { apply, isRunningPod, nodeAppDeployment, waitForPods } from '../../hack/cluster/workloads.js';
 import { needCluster, stopSharedCluster } from '../support/cluster-fixture.js';
 
+/** Names a cluster's leftovers would have (so other work on the machine does not disturb the check). */
+const ours = /ziriz|^veth|\/run\/netns\/cni-|^cni-|\/run\/containerd|\/var\/lib\/kubelet/;
+
 /** What a cluster may change on the host; equal before start and after stop. */
 async function hostSnapshot(): Promise<Record<string, unknown>> {
-  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]).filter(Boolean);
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1]);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]);
   return {
-    links,
-    netns: existsSync('/var/run/netns') ? readdirSync('/var/run/netns') : [],
-    mounts: readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter(Boolean).sort(),
+    links: links.filter((l) => l && ours.test(l)),
+    netns: existsSync('/var/run/netns') ? readdirSync('/var/run/netns').filter((n) => ours.test(n)) : [],
+    mounts: mounts.filter((m) => m && ours.test(m)).sort(),
     tmp: readdirSync(tmpdir()).filter((f) => f.startsWith('ziriz-cluster-')),
     cgroups: cgroupHierarchies().filter((h) => existsSync(`${h}/${cgroupRoot}`)),
     hostPaths: hardcodedHostPaths.filter((p) => existsSync(p)),
@@ -24,7 +28,7 @@ async function hostSnapshot(): Promise<Record<string, unknown>> {
 }
 
 describe('local cluster: clean stop', function () {
-  this.timeout(300_000);
+  this.timeout(600_000);
   before(async function () {
     needCluster(this);
     await stopSharedCluster(); // one node per machine: its bridge and cgroup root are fixed

@@ -38,7 +38,7 @@ export function needCluster(ctx: Mocha.Context): void {
 /** The shared cluster, started on first use (about 10-15 s). Call from a before hook. */
 export async function sharedCluster(ctx: Mocha.Context): Promise<LocalCluster> {
   needCluster(ctx);
-  ctx.timeout(Math.max(ctx.timeout(), 240_000));
+  ctx.timeout(Math.max(ctx.timeout(), 600_000)); // may wait for another run's node (node lock)
   started ??= LocalCluster.start().then((c) => { running = c; return c; }, (err: unknown) => {
     started = undefined;
     throw err;
