@@ -16,6 +16,9 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // client-node's models are declared as classes but are plain data to its
+      // serializer; object literals are how every caller builds them.
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
       complexity: ['error', 25],
       'max-depth': ['error', 4],
       'max-lines': ['warn', { max: 400, skipBlankLines: true, skipComments: true }],
