@@ -9,13 +9,15 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { LocalCluster } from './cluster.js';
 import { cacheDir } from './paths.js';
+import { nodeLockHolder } from './node-lock.js';
 import { isRunning } from './process.js';
 
 const pointer = join(cacheDir, 'cluster', 'current');
 
+/** The cluster `up` started, or else the one holding this machine's node (e.g. a killed test run). */
 function current(): LocalCluster | undefined {
-  if (!existsSync(pointer)) return undefined;
-  const stateFile = readFileSync(pointer, 'utf8').trim();
+  const stateFile = existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : nodeLockHolder();
+  if (!stateFile) return undefined;
   if (!existsSync(stateFile)) { rmSync(pointer, { force: true }); return undefined; }
   return LocalCluster.load(stateFile);
 }

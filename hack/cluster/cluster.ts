@@ -15,6 +15,7 @@ import { ClusterCleanupError } from './errors.js';
 import { run, type ExecResult } from './exec.js';
 import { mountsUnder, unmountUnder } from './host-state.js';
 import { loadKubeConfig, serviceAccountToken, writeKubeconfig } from './kubeconfig.js';
+import { staleNodeHolder } from './node-lock.js';
 import { nodeProcesses, startNode, stopNode, type NodeState } from './node.js';
 import { binary, builtImage } from './paths.js';
 import { deleteAllPods } from './pods.js';
@@ -41,6 +42,14 @@ interface ClusterState {
   node?: NodeState;
 }
 
+/** Tear down what a crashed run (its processes all dead) left on the node: containers, netns, cgroups. */
+async function recoverCrashedNode(): Promise<void> {
+  const stale = staleNodeHolder();
+  if (!stale) return;
+  process.stderr.write(`cleaning up after a crashed local cluster (${stale})\n`);
+  await LocalCluster.load(stale).stop().catch((e: unknown) => { process.stderr.write(`recovery: ${String(e)}\n`); });
+}
+
 export class LocalCluster {
   private constructor(private readonly state: ClusterState, private readonly timeoutMs: number) {}
 
@@ -53,6 +62,7 @@ export class LocalCluster {
     try {
       await startControlPlane(dir, cluster.logDir, state.pki, cluster.timeoutMs, (cp) => { state.controlPlane = cp; cluster.save(); });
       if (opts.node ?? true) {
+        await recoverCrashedNode();
         await startNode({
           dir, logDir: cluster.logDir, name: state.nodeName, server: cluster.server, pki: state.pki,
           admin: cluster.kubeConfig(), timeoutMs: cluster.timeoutMs, stateFile: cluster.stateFile,

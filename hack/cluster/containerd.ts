@@ -14,12 +14,13 @@ export function ctr(l: NodeLayout, args: readonly string[], timeoutMs = 120_000)
   return run('ctr', ['--address', l.containerdSocket, '--namespace', namespace, ...args], { timeoutMs });
 }
 
-export async function startContainerd(l: NodeLayout, logDir: string): Promise<ProcessRecord> {
+/** Start containerd; with reuseConfig (recovering a crashed run) the existing config file is kept. */
+export async function startContainerd(l: NodeLayout, logDir: string, reuseConfig = false): Promise<ProcessRecord> {
   for (const bin of ['containerd', 'ctr', 'runc', 'containerd-shim-runc-v2']) {
     if (!existsInPath(bin)) throw new ClusterPrerequisiteError(bin, 'apt-get install containerd runc (hack/cluster/setup)');
   }
   const config = join(l.dir, 'containerd.toml');
-  writeFileSync(config, containerdConfig(l, builtImage('pause').ref));
+  if (!reuseConfig || !existsSync(config)) writeFileSync(config, containerdConfig(l, builtImage('pause').ref));
   const rec = startProcess('containerd', 'containerd', ['--config', config, '--log-level', 'info'], {
     log: join(logDir, 'containerd.log'),
   });

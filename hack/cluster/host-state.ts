@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { run, tryRun } from './exec.js';
 
 /** Sysctls the kubelet (setupKernelTunables) and the bridge plugin (ip_forward) change. */
@@ -48,6 +49,17 @@ export function createCgroupRoot(name: string): string[] {
     if (!existsSync(dir)) { mkdirSync(dir); made.push(dir); }
   }
   return made;
+}
+
+/** SIGKILL every process in a cgroup v2 tree (cgroup.kill) and wait until it is empty. */
+export async function killCgroupTree(dir: string, timeoutMs = 10_000): Promise<void> {
+  if (!existsSync(join(dir, 'cgroup.kill'))) return;
+  writeFileSync(join(dir, 'cgroup.kill'), '1');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (readFileSync(join(dir, 'cgroup.events'), 'utf8').includes('populated 0')) return;
+    await sleep(100);
+  }
 }
 
 /** rmdir a cgroup tree bottom-up; returns the directories that could not be removed. */

@@ -52,6 +52,18 @@ export async function acquireNodeLock(stateFile: string, waitMs: number): Promis
   });
 }
 
+/** The state file of a node-lock holder that is still alive, if any. */
+export function nodeLockHolder(): string | undefined {
+  if (!existsSync(nodeLockFile)) return undefined;
+  return readFileSync(nodeLockFile, 'utf8') || undefined;
+}
+
+/** The state file of a holder whose processes all died (a crashed run), to be cleaned up. */
+export function staleNodeHolder(): string | undefined {
+  const holder = nodeLockHolder();
+  return holder && existsSync(holder) && !holderAlive(holder) ? holder : undefined;
+}
+
 export function releaseNodeLock(stateFile: string): void {
   if (existsSync(nodeLockFile) && readFileSync(nodeLockFile, 'utf8') === stateFile) rmSync(nodeLockFile, { force: true });
 }

@@ -7,17 +7,19 @@ import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { nodeCerts, type ClusterPki } from './cluster-pki.js';
 import { importImages, removeAllContainers, removeNetns, shimPids, startContainerd } from './containerd.js';
-import { createBridge, createCgroupRoot, linkExists, mountsUnder, removeBridge, removeCgroupTree, restoreSysctls, saveSysctls, unmountUnder } from './host-state.js';
+import { createBridge, createCgroupRoot, killCgroupTree, linkExists, mountsUnder, removeBridge, removeCgroupTree, restoreSysctls, saveSysctls, unmountUnder } from './host-state.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { acquireNodeLock, releaseNodeLock } from './node-lock.js';
 import { freePort } from './net.js';
 import { cgroupRoot, cniConflist, hardcodedHostPaths, kubeletArgs, sharedHostPaths, kubeletConfig, nodeLayout, podNetwork, type NodeLayout } from './node-config.js';
 import { binary } from './paths.js';
+import { cgroupV2Mount } from './pods.js';
 import { assertRunning, isRunning, startProcess, stopProcess, type ProcessRecord } from './process.js';
 import { waitFor } from './wait.js';
 
 export interface NodeState {
   readonly layout: NodeLayout;
+  readonly logDir: string;
   readonly savedSysctls: Readonly<Record<string, string>>;
   /** cgroup directories the harness created (the kubelet's cgroupRoot in each hierarchy). */
   readonly cgroupDirs: readonly string[];
@@ -48,7 +50,7 @@ export async function startNode(o: NodeStartOptions, onState: (s: NodeState) => 
   const layout = nodeLayout(join(o.dir, 'node'), o.name);
   for (const d of [layout.cniConfDir, layout.cniDataDir, layout.kubeletRoot, layout.podLogs]) mkdirSync(d, { recursive: true });
   const state: NodeState = {
-    layout, savedSysctls: saveSysctls(), cgroupDirs: createCgroupRoot(cgroupRoot),
+    layout, logDir: o.logDir, savedSysctls: saveSysctls(), cgroupDirs: createCgroupRoot(cgroupRoot),
     bridgeExisted: await linkExists(podNetwork.bridge),
     createdHostPaths: hardcodedHostPaths.filter((p) => !existsSync(p)),
     lockOwner: o.stateFile,
@@ -83,6 +85,17 @@ async function waitNodeReady(admin: KubeConfig, name: string, timeoutMs: number,
   });
 }
 
+/**
+ * containerd for the teardown: the running one, or, when a crashed run left
+ * containers behind a dead containerd, a new one on the same state so the
+ * containers and their network namespaces can be found and removed.
+ */
+async function liveContainerd(state: NodeState): Promise<ProcessRecord | undefined> {
+  if (!state.containerd) return undefined;
+  if (isRunning(state.containerd)) return state.containerd;
+  return startContainerd(state.layout, state.logDir, true).catch(() => undefined);
+}
+
 function removeHostPath(p: string): string[] {
   if (!existsSync(p)) return [];
   if (mountsUnder(p).length > 0) return [`mounts under ${p}`];
@@ -104,11 +117,14 @@ export function nodeProcesses(state: NodeState): ProcessRecord[] {
 export async function stopNode(state: NodeState): Promise<string[]> {
   const l = state.layout;
   if (state.kubelet) await stopProcess(state.kubelet);
-  const netns = state.containerd && isRunning(state.containerd) ? await removeAllContainers(l) : [];
-  if (state.containerd) await stopProcess(state.containerd);
+  const containerd = await liveContainerd(state);
+  const netns = containerd ? await removeAllContainers(l) : [];
+  if (containerd) await stopProcess(containerd);
   for (const pid of shimPids(l)) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
+  const v2Root = join(cgroupV2Mount, cgroupRoot);
+  if (state.cgroupDirs.includes(v2Root)) await killCgroupTree(v2Root);
   await removeNetns(netns);
   const left: string[] = [];
   left.push(...(await unmountUnder(l.dir)).map((m) => `mount ${m}`));
