@@ -42,9 +42,11 @@ debian_rootfs() {
 download_debs() {
   local rootfs="$1" debs="$2"; shift 2
   mkdir -p "$debs/partial"
-  apt-get -qq -o Dir::State::status="$rootfs/var/lib/dpkg/status" -o Dir::Cache::archives="$debs" \
-    -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Install-Recommends=false --download-only -y install "$@" >/dev/null \
-    || die "apt-get could not download $* (run apt-get update?)"
+  local apt=(apt-get -qq -o Dir::State::status="$rootfs/var/lib/dpkg/status" -o Dir::Cache::archives="$debs"
+    -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o APT::Install-Recommends=false --download-only -y install "$@")
+  # Stale package lists (a mirror moved on) are refreshed once.
+  "${apt[@]}" >/dev/null 2>&1 || { apt-get update -qq && "${apt[@]}" >/dev/null; } \
+    || die "apt-get could not download $*"
   rm -rf "$debs/partial" "$debs/lock"
 }
 
