@@ -2,7 +2,8 @@
 /**
  * ziriz admission webhook. Configuration: environment (config.ts); Kubernetes
  * access: in-cluster ServiceAccount, or $KUBECONFIG. SIGTERM/SIGINT: stop
- * accepting, finish in-flight reviews, exit.
+ * accepting, finish in-flight reviews, exit. SIGHUP: renew the serving
+ * certificate now (same CA; clients see no change).
  */
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
     certs.stop();
     void Promise.all([kube.policies.stop(), kube.namespaces.stop(), server.close(cfg.shutdownGraceMs)]).then(() => process.exit(0));
   };
+  // SIGHUP: renew the serving certificate now (same CA), e.g. after a key compromise drill.
+  process.on('SIGHUP', () => {
+    certs.rotateServing().catch((e: unknown) => { log('error', 'certificate rotation failed', { error: errorMessage(e) }); });
+  });
   process.once('SIGTERM', () => { shutdown('SIGTERM'); });
   process.once('SIGINT', () => { shutdown('SIGINT'); });
 }

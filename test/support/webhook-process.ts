@@ -1,0 +1,108 @@
+/**
+ * The ziriz webhook as a real process against the local cluster, with the
+ * ServiceAccount and RBAC that kustomize/base ships (not admin), reached by
+ * the API server at https://127.0.0.1:<port> (configurations from
+ * kustomize/base with clientConfig.url instead of the in-cluster Service).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LocalCluster } from '../../hack/cluster/cluster.js';
+import { request } from 'node:https';
+import { freePort } from '../../hack/cluster/net.js';
+import { waitFor } from '../../hack/cluster/wait.js';
+import { apply } from '../../hack/cluster/workloads.js';
+import { kustomize, REPO, type KubeObject } from './kustomize.js';
+
+export const WEBHOOK_NS = 'ziriz-system';
+export const WEBHOOK_SA = 'ziriz-webhook';
+const RBAC_KINDS = new Set(['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
+
+/** Install what the webhook needs (namespace, CRD, its ServiceAccount and RBAC) from kustomize/base. */
+export async function installWebhookPrereqs(cluster: LocalCluster): Promise<KubeObject[]> {
+  const objs = await kustomize(cluster, 'kustomize/base');
+  await apply(cluster, objs.filter((o) => RBAC_KINDS.has(o.kind) && (o.kind !== 'ServiceAccount' || o.metadata.name === WEBHOOK_SA)));
+  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s']);
+  return objs;
+}
+
+/** The base's webhook configurations, pointed at 127.0.0.1:port (no caBundle: the webhook publishes it). */
+export function configurationsFor(objs: readonly KubeObject[], port: number): KubeObject[] {
+  return objs
+    .filter((o) => o.kind === 'MutatingWebhookConfiguration' || o.kind === 'ValidatingWebhookConfiguration')
+    .map((o) => {
+      const copy = structuredClone(o) as KubeObject & { webhooks: { clientConfig: { service?: { path?: string }; url?: string } }[] };
+      for (const w of copy.webhooks) {
+        const path = w.clientConfig.service?.path ?? '/';
+        w.clientConfig = { url: `https://127.0.0.1:${port}${path}` };
+      }
+      return copy;
+    });
+}
+
+/** Status of GET /readyz on loopback; the certificate is not checked here (readiness only). */
+function readyz(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export class WebhookProcess {
+  private constructor(readonly child: ChildProcess, readonly port: number, readonly logFile: string) {}
+
+  static async start(cluster: LocalCluster, port: number, name: string, env: Record<string, string> = {}): Promise<WebhookProcess> {
+    const kubeconfig = await cluster.serviceAccountKubeconfig(WEBHOOK_NS, WEBHOOK_SA);
+    const logFile = join(cluster.logDir, `${name}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['--enable-source-maps', join(REPO, 'dist/webhook/src/main.js')], {
+      env: {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        POD_NAME: name,
+        ZIRIZ_NAMESPACE: WEBHOOK_NS,
+        ZIRIZ_WEBHOOK_HOST: '127.0.0.1',
+        ZIRIZ_WEBHOOK_PORT: String(port),
+        ZIRIZ_CERT_IPS: '127.0.0.1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    const wp = new WebhookProcess(child, port, logFile);
+    await waitFor(`webhook ${name} ready`, async () => {
+      if (child.exitCode !== null) throw new Error(`webhook exited ${child.exitCode}: ${wp.log().slice(-2000)}`);
+      return (await readyz(port)) === 200 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    return wp;
+  }
+
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.child.kill(sig);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => { r(); }));
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+export { freePort };
