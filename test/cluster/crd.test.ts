@@ -33,7 +33,7 @@ describe('CRD agentpolicies.ziriz.io on the real API server', function () {
   });
 
   after(async () => {
-    await cluster.kubectl(['delete', 'namespace', 'fixtures', '--wait=false']).catch(() => undefined);
+    await cluster.kubectl(['delete', 'namespace', 'fixtures', '--wait=true', '--timeout=90s'], { timeoutMs: 100_000 }).catch(() => undefined);
   });
 
   for (const f of policyFixtures('valid')) {
