@@ -9,6 +9,7 @@
 struct ziriz_abi_anchor {
 	struct ziriz_identity identity;
 	struct ziriz_ip_key ip_key;
+	struct ziriz_pod_uid_key pod_uid_key;
 	struct ziriz_egress_key egress_key;
 	struct ziriz_port_rule port_rule;
 	struct ziriz_egress_value egress_value;

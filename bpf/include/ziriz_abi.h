@@ -92,6 +92,23 @@ struct ziriz_ip_key {
 };
 _Static_assert(sizeof(struct ziriz_ip_key) == 20, "ziriz_ip_key size");
 
+/* ---- pod UIDs: map ziriz_pod_uids, key -> struct ziriz_identity --------- */
+/*
+ * Filled by the agent as soon as a pod in scope is bound to the node, before
+ * the kubelet creates its cgroup. At the first exec in a cgroup with no
+ * identity, the exec program finds the pod UID in the cgroup path
+ * (cgroupfs "pod<uid>" or systemd "...-pod<uid_with_underscores>.slice") and
+ * writes ziriz_identity[pod cgroup id] itself: no window before the agent
+ * catches up.
+ */
+#define ZIRIZ_UID_LEN 36
+
+struct ziriz_pod_uid_key {
+	char uid[ZIRIZ_UID_LEN]; /* canonical form with '-' */
+	__u8 pad[4];
+};
+_Static_assert(sizeof(struct ziriz_pod_uid_key) == 40, "ziriz_pod_uid_key size");
+
 /* ---- verdicts ---------------------------------------------------------- */
 enum ziriz_verdict {
 	ZIRIZ_VERDICT_NONE = 0,   /* no rule matched: category default applies */

@@ -33,6 +33,17 @@ export const ziriz_ip_key = {
   },
 } as const satisfies StructLayout;
 
+export const UID_LEN = 36;
+
+export const ziriz_pod_uid_key = {
+  name: 'ziriz_pod_uid_key',
+  size: 40,
+  fields: {
+    uid: { offset: 0, type: 'bytes', size: UID_LEN },
+    pad: { offset: 36, type: 'bytes', size: 4 },
+  },
+} as const satisfies StructLayout;
+
 export const ziriz_egress_key = {
   name: 'ziriz_egress_key',
   size: 28,
@@ -180,6 +191,7 @@ export const ziriz_bench_event = {
 export const ABI_STRUCTS: readonly StructLayout[] = [
   ziriz_identity,
   ziriz_ip_key,
+  ziriz_pod_uid_key,
   ziriz_egress_key,
   ziriz_port_rule,
   ziriz_egress_value,

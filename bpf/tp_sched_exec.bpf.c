@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * sched_process_exec: runs in the new program's context before its first
+ * instruction. For a task in a protected pod it reports the exec (the agent
+ * attaches per-process probes from it); for a task in a pod cgroup the agent
+ * has not keyed yet, it looks the pod up by UID (lib/podcg.h) and keys the pod
+ * cgroup itself, so a pod is protected from its first exec even when the
+ * agent has not seen its cgroup yet.
+ */
+#include "common.h"
+#include "identity.h"
+#include "podcg.h"
+
+static __always_inline void zreport_exec(__u64 cgid, const struct ziriz_identity *id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ziriz_exec_event *e = zreserve(sizeof(*e));
+
+	if (!e)
+		return;
+	zfill_hdr(&e->hdr, ZIRIZ_OP_EXEC, sizeof(*e), cgid, id->identity_id);
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->exit_code = 0;
+	e->held = 0;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name));
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ziriz_sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ziriz_identity *id;
+	__u64 cgid, pod_cgid = 0;
+
+	id = zidentity_current(&cgid);
+	if (!id) {
+		id = zpod_identity_by_uid(&pod_cgid);
+		if (!id)
+			return 0;
+		if (bpf_map_update_elem(&ziriz_identity, &pod_cgid, id, BPF_NOEXIST) < 0 &&
+		    !zidentity_of(pod_cgid))
+			zcount(ZIRIZ_CNT_MAP_FULL);
+	}
+	zreport_exec(cgid, id);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
