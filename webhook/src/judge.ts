@@ -9,7 +9,7 @@ import { judgePod } from './judge-pod.js';
 import { judgePolicy } from './judge-policy.js';
 import { podView, type PodView } from './pod.js';
 import { allow, deny, type AdmissionRequest, type AdmissionResponse } from './review.js';
-import { RoleInvalid, scopeOf, type Scope } from './scope.js';
+import { RoleInvalid, scopeOf, type Scope } from '../../core/identity/scope.js';
 import { stampFor, stampPatch, type Stamp } from './stamp.js';
 
 export interface ClusterView {

@@ -1,16 +1,23 @@
 /**
- * Is a pod an AI agent or an MCP server, and why? Pure: decided from the pod's
+ * Is a pod an AI agent or an MCP server, and why? Shared by the webhook (to
+ * stamp) and the node agent (to protect). Pure: decided from the pod's
  * own labels/annotations, its namespace's labels, and the AgentPolicies.
  * Order: the pod's own declaration, the namespace's, then policies (a policy
  * selecting the pod makes it an agent; a policy naming it as an MCP server by
  * selector makes it an MCP server).
  */
-import { ROLE_KEY, SYSTEM_NAMESPACES, isRole, type ZirizRole } from '../../core/identity/contract.js';
-import type { AgentPolicy, PeerRef } from '../../core/policy/model.js';
-import { policyRef } from '../../core/policy/model.js';
-import { selectPolicies } from '../../core/policy/select.js';
-import { selectorMatches } from '../../core/policy/selector.js';
-import type { PodView } from './pod.js';
+import { ROLE_KEY, SYSTEM_NAMESPACES, isRole, type ZirizRole } from './contract.js';
+import type { AgentPolicy, PeerRef } from '../policy/model.js';
+import { policyRef } from '../policy/model.js';
+import { selectPolicies } from '../policy/select.js';
+import { selectorMatches } from '../policy/selector.js';
+
+/** What scope needs to know of a pod (the webhook's PodScopeInput and the agent's facts both fit). */
+export interface PodScopeInput {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  readonly annotations: Readonly<Record<string, string>> | undefined;
+}
 
 export interface ScopeContext {
   readonly namespaceLabels: Readonly<Record<string, string>>;
@@ -30,20 +37,20 @@ export function excludedNamespace(ns: string, own: string): boolean {
   return ns === own || SYSTEM_NAMESPACES.includes(ns);
 }
 
-function peerSelects(peer: PeerRef, policyNs: string, pod: PodView): boolean {
+function peerSelects(peer: PeerRef, policyNs: string, pod: PodScopeInput): boolean {
   if (!peer.selector) return false;
   const nsOk = peer.namespaces.includes('*') || (peer.namespaces.length === 0 ? policyNs === pod.namespace : peer.namespaces.includes(pod.namespace));
   return nsOk && selectorMatches(peer.selector, pod.labels ?? {});
 }
 
 /** Policies naming the pod as an MCP server (or A2A peer) by selector. */
-export function policiesNamingServer(policies: readonly AgentPolicy[], pod: PodView): AgentPolicy[] {
+export function policiesNamingServer(policies: readonly AgentPolicy[], pod: PodScopeInput): AgentPolicy[] {
   return policies.filter((p) =>
     [...(p.spec.mcp?.servers ?? []), ...(p.spec.a2a?.peers ?? [])].some((peer) => peerSelects(peer, p.namespace, pod)),
   );
 }
 
-function declared(pod: PodView, ctx: ScopeContext): { role: ZirizRole; why: string } | undefined {
+function declared(pod: PodScopeInput, ctx: ScopeContext): { role: ZirizRole; why: string } | undefined {
   const sources: [string | undefined, string][] = [
     [pod.labels?.[ROLE_KEY], `pod label ${ROLE_KEY}`],
     [pod.annotations?.[ROLE_KEY], `pod annotation ${ROLE_KEY}`],
@@ -57,7 +64,7 @@ function declared(pod: PodView, ctx: ScopeContext): { role: ZirizRole; why: stri
   return undefined;
 }
 
-export function scopeOf(pod: PodView, ctx: ScopeContext): Scope {
+export function scopeOf(pod: PodScopeInput, ctx: ScopeContext): Scope {
   if (excludedNamespace(pod.namespace, ctx.ownNamespace)) {
     return { inScope: false, why: `namespace ${pod.namespace} is never in scope` };
   }

@@ -1,0 +1,72 @@
+/**
+ * Who did it and which rule said no: kernel records carry a cgroup id, an
+ * identity id (a pod of this node) and a rule id (an index into the pod's
+ * compiled set); this turns them into names a person reads.
+ */
+import { formatWorkload, owningWorkload } from '../../../core/identity/identity.js';
+import { ANNOTATION_OWNER, IDENTITY_LABEL } from '../../../core/identity/contract.js';
+import type { CompiledPolicySet, RuleInfo } from '../../../core/policy/compiled.js';
+import type { PodIdentity } from '../report/types.js';
+import type { PodPlan } from './desired.js';
+import type { PeerPod } from './desired.js';
+
+export interface PeerIdentity {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export class Attribution {
+  private byIdentity = new Map<number, PodPlan>();
+  private byCgroup = new Map<string, { plan: PodPlan; container?: { name: string; id: string } }>();
+  private byIp = new Map<string, PodIdentity | PeerIdentity>();
+
+  constructor(private readonly node: string) {}
+
+  update(plans: ReadonlyMap<string, PodPlan>, peers: readonly (PeerPod & { name: string })[]): void {
+    this.byIdentity = new Map([...plans.values()].map((p) => [p.identityId, p]));
+    this.byCgroup = new Map();
+    this.byIp = new Map();
+    for (const peer of peers) for (const ip of peer.podIPs) this.byIp.set(ip, { namespace: peer.namespace, name: peer.name });
+    for (const plan of plans.values()) {
+      const pod = plan.resolution.podCgroup;
+      if (pod) this.byCgroup.set(String(pod.id), { plan });
+      for (const c of plan.resolution.containers) {
+        this.byCgroup.set(String(c.id), { plan, container: { name: plan.facts.containerNames[c.containerId] ?? '', id: c.containerId } });
+      }
+      for (const ip of plan.facts.podIPs) this.byIp.set(ip, this.identityOf(plan));
+    }
+  }
+
+  identityOf(plan: PodPlan): PodIdentity {
+    const f = plan.facts;
+    return {
+      namespace: f.namespace,
+      pod: f.name,
+      uid: f.uid,
+      serviceAccount: f.serviceAccount,
+      owner: f.annotations[ANNOTATION_OWNER] ?? formatWorkload(owningWorkload({ labels: f.labels, name: f.name })),
+      identity: f.labels[IDENTITY_LABEL] ?? '',
+      role: plan.role,
+      node: this.node,
+    };
+  }
+
+  plan(identityId: number): PodPlan | undefined {
+    return this.byIdentity.get(identityId);
+  }
+
+  container(cgroupId: bigint): { name: string; id: string } | undefined {
+    return this.byCgroup.get(String(cgroupId))?.container;
+  }
+
+  peer(ip: string): PodIdentity | PeerIdentity | undefined {
+    return this.byIp.get(ip);
+  }
+}
+
+/** The rule behind a rule id; 0 is the category default (reported as the covering policy's section). */
+export function ruleOf(set: CompiledPolicySet | null, ruleId: number, category: 'egress' | 'mcp' | 'a2a' | 'http'): RuleInfo | undefined {
+  if (!set) return undefined;
+  if (ruleId > 0) return set.rules[ruleId];
+  return set.coverage[category].enforce ?? set.coverage[category].audit;
+}

@@ -1,0 +1,44 @@
+/** Node agent configuration from the environment; bad values fail at start-up. */
+import { ZirizError } from '../../../core/errors/ziriz-error.js';
+
+export class AgentConfigError extends ZirizError {}
+
+export interface AgentConfig {
+  readonly node: string;
+  readonly ownNamespace: string;
+  readonly pinRoot: string;
+  readonly stateFile: string;
+  readonly metricsHost: string;
+  readonly metricsPort: number;
+  readonly resyncMs: number;
+  readonly ringBytes: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function num(env: Env, key: string, def: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new AgentConfigError('E_CONFIG', `${key}=${raw}: expected an integer in [${min}, ${max}]`);
+  return n;
+}
+
+export function parseAgentConfig(env: Env): AgentConfig {
+  const node = env.NODE_NAME ?? '';
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node)) {
+    throw new AgentConfigError('E_CONFIG', `NODE_NAME="${node}": set it to the node's name (fieldRef spec.nodeName)`);
+  }
+  const ringBytes = num(env, 'ZIRIZ_RING_BYTES', 8 << 20, 1 << 16, 1 << 30);
+  if ((ringBytes & (ringBytes - 1)) !== 0) throw new AgentConfigError('E_CONFIG', `ZIRIZ_RING_BYTES=${ringBytes}: must be a power of two`);
+  return {
+    node,
+    ownNamespace: env.ZIRIZ_NAMESPACE ?? 'ziriz-system',
+    pinRoot: env.ZIRIZ_PIN_ROOT ?? '/sys/fs/bpf/ziriz',
+    stateFile: env.ZIRIZ_STATE_FILE ?? '/run/ziriz/tc.json',
+    metricsHost: env.ZIRIZ_METRICS_HOST ?? '0.0.0.0',
+    metricsPort: num(env, 'ZIRIZ_METRICS_PORT', 9464, 0, 65535),
+    resyncMs: num(env, 'ZIRIZ_RESYNC_SECONDS', 10, 1, 3600) * 1000,
+    ringBytes,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The ring buffer, as the agent consumes it: decode, attribute, report. A
+ * record that does not decode is counted, never thrown out of the loop.
+ * Exec records of cgroups the agent has not resolved yet trigger a reconcile
+ * (a new container or pod: the kernel already protects it by UID).
+ */
+import { errorMessage } from '../../../core/errors/ziriz-error.js';
+import type { LogFn } from '../../../core/log/json-log.js';
+import type { BpfMap } from '../bpf/map.js';
+import { RecordDecodeError, decodeRecord } from '../bpf/records.js';
+import { RingBufferReader } from '../bpf/ringbuf.js';
+import type { Attribution } from './attribution.js';
+import type { ReportSink } from './sink.js';
+import { egressVerdict } from './verdicts.js';
+
+export interface EventStats {
+  records: number;
+  decodeErrors: number;
+  verdicts: number;
+  kills: number;
+}
+
+export class EventsPath {
+  readonly stats: EventStats = { records: 0, decodeErrors: 0, verdicts: 0, kills: 0 };
+  private readonly reader: RingBufferReader;
+
+  constructor(
+    ring: BpfMap,
+    private readonly attribution: Attribution,
+    private readonly sink: ReportSink,
+    private readonly onUnknownExec: () => void,
+    private readonly log: LogFn,
+  ) {
+    this.reader = new RingBufferReader(ring, (buf, s, e) => { this.record(buf, s, e); }, {
+      onSinkError: (e) => { this.log('error', 'record handler failed', { error: errorMessage(e) }); },
+    });
+  }
+
+  start(): void {
+    this.reader.start();
+  }
+
+  ringStats(): ReturnType<RingBufferReader['stats']> {
+    return this.reader.stats();
+  }
+
+  private record(buf: Buffer, start: number, end: number): void {
+    this.stats.records++;
+    let rec;
+    try {
+      rec = decodeRecord(buf, start, end);
+    } catch (e: unknown) {
+      this.stats.decodeErrors++;
+      if (!(e instanceof RecordDecodeError)) throw e;
+      return;
+    }
+    if (rec.kind === 'egress') {
+      const v = egressVerdict(rec, this.attribution, new Date());
+      if (!v) return;
+      this.stats.verdicts++;
+      if (v.verdict === 'deny' && v.action === 'Kill' && rec.hdr.pid > 1) this.kill(rec.hdr.pid);
+      this.sink.verdict(v);
+    } else if (rec.kind === 'exec' && this.attribution.container(rec.hdr.cgroupId) === undefined) {
+      this.onUnknownExec();
+    }
+  }
+
+  /** action Kill: the offending process (host pid: the agent runs with hostPID). */
+  private kill(pid: number): void {
+    try {
+      process.kill(pid, 'SIGKILL');
+      this.stats.kills++;
+    } catch (e: unknown) {
+      this.log('warn', 'kill failed', { pid, error: errorMessage(e) });
+    }
+  }
+
+  drain(): void {
+    this.reader.drain();
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+}

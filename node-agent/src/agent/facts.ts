@@ -1,0 +1,38 @@
+/** PodFacts from a V1Pod (what the agent needs of it, with API defaults). */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { PodFacts } from './model.js';
+
+function podIPs(p: V1Pod): string[] {
+  if (p.spec?.hostNetwork) return [];
+  const ips = (p.status?.podIPs ?? []).map((x) => x.ip).filter((ip) => ip !== '');
+  if (ips.length === 0 && p.status?.podIP) ips.push(p.status.podIP);
+  return ips;
+}
+
+/** containerID ("containerd://<id>") -> container name, for attribution. */
+function containerNames(p: V1Pod): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])]) {
+    const id = c.containerID?.replace(/^[a-z]+:\/\//, '');
+    if (id) out[id] = c.name;
+  }
+  return out;
+}
+
+export function podFacts(p: V1Pod): PodFacts | null {
+  const meta = p.metadata;
+  if (!meta?.uid) return null;
+  const phase = p.status?.phase;
+  return {
+    uid: meta.uid,
+    namespace: meta.namespace ?? 'default',
+    name: meta.name ?? '',
+    labels: meta.labels ?? {},
+    annotations: meta.annotations ?? {},
+    serviceAccount: p.spec?.serviceAccountName ?? 'default',
+    podIPs: podIPs(p),
+    hostNetwork: p.spec?.hostNetwork === true,
+    terminal: phase === 'Succeeded' || phase === 'Failed',
+    containerNames: containerNames(p),
+  };
+}

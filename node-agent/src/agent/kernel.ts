@@ -1,0 +1,241 @@
+/**
+ * The node's BPF state, owned by the agent: programs loaded once per node
+ * (objects from bpf/build, maps pinned by name under the pin root), links of
+ * node-wide programs pinned (enforcement survives the agent), TC filters per
+ * protected pod veth, and the maps brought to the desired content.
+ *
+ * Restart: maps are re-used from their pins with their entries; for each
+ * node-wide program a new link is attached and pinned before the previous
+ * agent's link is removed (both run for a moment: any deny wins), so there is
+ * no instant without enforcement, and an upgraded program replaces the old.
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../../../core/errors/ziriz-error.js';
+import type { LogFn } from '../../../core/log/json-log.js';
+import { Counter } from '../../../core/abi/enums.js';
+import { Link } from '../bpf/link.js';
+import { u32Key, type BpfMap } from '../bpf/map.js';
+import { BpfObject } from '../bpf/object.js';
+import { bpfObject } from '../bpf/paths.js';
+import { NODE_PROGRAMS, TC_HANDLE, TC_PRIORITY, type ProgramSpec } from '../bpf/programs.js';
+import { TcAttachment } from '../bpf/tc.js';
+import { cgroupV2Root } from '../kernel/cgroup.js';
+import type { ProbeReport } from '../probe/report.js';
+import type { HookName } from '../report/types.js';
+import type { DesiredKernel } from './desired.js';
+import { applyRemovals, applyUpserts, planSync, readMap, type Entry } from './map-sync.js';
+import { loadTcState, saveTcState, type TcRecord } from './tc-state.js';
+
+export interface KernelOptions {
+  readonly pinRoot: string;
+  readonly stateFile: string;
+  readonly probe: ProbeReport;
+  readonly log: LogFn;
+  /** Ring buffer size in bytes (power of two). */
+  readonly ringBytes?: number;
+}
+
+export interface Degraded {
+  readonly hook: HookName;
+  readonly why: string;
+}
+
+const MAP_NAMES = ['ziriz_identity', 'ziriz_egress', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_counters', 'ziriz_events'] as const;
+type MapName = (typeof MAP_NAMES)[number];
+
+export class NodeKernel {
+  private readonly objects = new Map<string, BpfObject>();
+  private readonly links: Link[] = [];
+  private tc: TcRecord[];
+  private readonly hooks = new Set<HookName>();
+  private readonly failures: Degraded[] = [];
+  readonly maps: Partial<Record<MapName, BpfMap>> = {};
+  attachFailures = 0;
+
+  private constructor(private readonly opts: KernelOptions) {
+    this.tc = loadTcState(opts.stateFile);
+  }
+
+  static open(opts: KernelOptions): NodeKernel {
+    mkdirSync(join(opts.pinRoot, 'links'), { recursive: true });
+    const k = new NodeKernel(opts);
+    for (const spec of NODE_PROGRAMS) k.load(spec);
+    k.collectMaps();
+    return k;
+  }
+
+  private load(spec: ProgramSpec): void {
+    const feature = this.opts.probe.features[spec.feature];
+    if (!feature.available) {
+      this.fail(spec, `${spec.feature} programs are not available on this kernel${feature.error ? ` (${feature.error})` : ''}`);
+      return;
+    }
+    try {
+      const obj = BpfObject.load(bpfObject(spec.object), {
+        pinRoot: this.opts.pinRoot,
+        ...(this.opts.ringBytes ? { mapMaxEntries: { ziriz_events: this.opts.ringBytes } } : {}),
+      });
+      this.objects.set(spec.object, obj);
+      if (spec.attach !== 'tc-pod') this.attachNodeWide(spec, obj);
+      this.hooks.add(spec.hook);
+    } catch (e: unknown) {
+      this.fail(spec, errorMessage(e));
+    }
+  }
+
+  private fail(spec: ProgramSpec, why: string): void {
+    this.attachFailures++;
+    this.failures.push({ hook: spec.hook, why: `${spec.program}: ${why}` });
+    this.opts.log('error', 'program not attached', { program: spec.program, hook: spec.hook, error: why });
+  }
+
+  /** Attach and pin a new link, then remove the links earlier agents pinned for this program. */
+  private attachNodeWide(spec: ProgramSpec, obj: BpfObject): void {
+    const dir = join(this.opts.pinRoot, 'links');
+    const stale = readdirSync(dir).filter((n) => n.startsWith(`${spec.program}.`));
+    const link = spec.attach === 'cgroup-root' ? obj.attachCgroup(spec.program, cgroupV2Root()) : obj.attach(spec.program);
+    const name = `${spec.program}.${Date.now()}.${process.pid}`;
+    link.pin(join(dir, name));
+    this.links.push(link);
+    for (const old of stale) {
+      try {
+        const l = Link.openPinned(join(dir, old));
+        l.unpin();
+        l.destroy();
+      } catch (e: unknown) {
+        this.opts.log('warn', 'could not remove a stale link', { pin: old, error: errorMessage(e) });
+      }
+    }
+    this.opts.log('info', 'program attached', { program: spec.program, hook: spec.hook, pin: name, replaced: stale.length });
+  }
+
+  private collectMaps(): void {
+    for (const obj of this.objects.values()) {
+      const have = new Set(obj.mapInfos().map((m) => m.name));
+      for (const name of MAP_NAMES) {
+        if (!this.maps[name] && have.has(name)) this.maps[name] = obj.map(name);
+      }
+    }
+  }
+
+  get attached(): HookName[] {
+    return [...this.hooks];
+  }
+
+  /** Hooks this node cannot provide, with why (from the probe and from attach failures). */
+  degraded(): Degraded[] {
+    const out = [...this.failures];
+    if (!this.opts.probe.lsm.usable) {
+      const why = this.opts.probe.lsm.bpfInActiveList
+        ? 'LSM BPF programs do not load on this kernel (lockdown or no BPF trampolines)'
+        : 'bpf is not in the active LSM list of this kernel';
+      out.push({ hook: 'lsm-file-exec-socket', why });
+    }
+    out.push({ hook: 'tls-uprobes', why: 'tool-level (MCP/A2A/HTTP) enforcement is not enabled in this node agent yet' });
+    return out;
+  }
+
+  /** Write the desired map contents: policy data first, identities last; removals in reverse. */
+  apply(d: DesiredKernel, liveIdentityIds: ReadonlySet<number>): { written: number; removed: number } {
+    const toEntries = (m: ReadonlyMap<string, Entry>): Map<string, Entry> => new Map(m);
+    const identities = new Map<string, Entry>();
+    for (const [cgid, value] of d.identities) {
+      const key = Buffer.alloc(8);
+      key.writeBigUInt64LE(BigInt(cgid));
+      identities.set(key.toString('hex'), { key, value });
+    }
+    const steps: [MapName, Map<string, Entry>, ((k: Buffer, v: Buffer) => boolean) | undefined][] = [
+      ['ziriz_egress', toEntries(d.egress), undefined],
+      ['ziriz_pod_ips', toEntries(d.podIps), undefined],
+      ['ziriz_pod_uids', toEntries(d.podUids), undefined],
+      // Entries the exec program made for pod cgroups not resolved yet belong to live pods: keep them.
+      ['ziriz_identity', identities, (_k, v) => liveIdentityIds.has(v.readUInt32LE(0))],
+    ];
+    const plans = steps.flatMap(([name, desired, keep]) => {
+      const map = this.maps[name];
+      return map ? [{ name, map, plan: planSync(readMap(map), desired, keep) }] : [];
+    });
+    for (const p of plans) applyUpserts(p.map, p.plan);
+    for (const p of [...plans].reverse()) applyRemovals(p.map, p.plan);
+    return {
+      written: plans.reduce((n, p) => n + p.plan.upserts.length, 0),
+      removed: plans.reduce((n, p) => n + p.plan.removals.length, 0),
+    };
+  }
+
+  /** TC filters on exactly the desired veths; returns the ifindexes whose filter is in place. */
+  syncTc(desired: ReadonlyMap<number, string>, ifnames: ReadonlyMap<number, string>): Set<number> {
+    const obj = this.objects.get('tc_pod_egress');
+    const inPlace = new Set<number>();
+    if (!obj) return inPlace;
+    const keep: TcRecord[] = [];
+    for (const rec of this.tc) {
+      const still = desired.get(rec.ifindex) === rec.podUid && ifnames.get(rec.ifindex) === rec.ifname;
+      const att = TcAttachment.adopt(rec);
+      if (still && att.query() !== null) {
+        keep.push(rec);
+        inPlace.add(rec.ifindex);
+        continue;
+      }
+      try {
+        att.detach();
+      } catch (e: unknown) {
+        this.opts.log('debug', 'tc detach of a gone link', { ifindex: rec.ifindex, error: errorMessage(e) });
+      }
+    }
+    const progFd = obj.programFd('ziriz_tc_pod_egress');
+    for (const [ifindex, podUid] of desired) {
+      if (inPlace.has(ifindex)) continue;
+      try {
+        const att = TcAttachment.attach({ ifindex, attachPoint: 'ingress', programFd: progFd, priority: TC_PRIORITY, handle: TC_HANDLE });
+        keep.push({ ...att.state, ifname: ifnames.get(ifindex) ?? '', podUid });
+        inPlace.add(ifindex);
+      } catch (e: unknown) {
+        this.attachFailures++;
+        this.opts.log('error', 'tc attach failed', { ifindex, pod: podUid, error: errorMessage(e) });
+      }
+    }
+    this.tc = keep;
+    saveTcState(this.opts.stateFile, keep);
+    return inPlace;
+  }
+
+  /** Every per-CPU error/drop counter, summed. */
+  counters(): Record<string, bigint> {
+    const m = this.maps.ziriz_counters;
+    const out: Record<string, bigint> = {};
+    if (!m) return out;
+    for (const [name, idx] of Object.entries(Counter)) {
+      if (name.startsWith('_')) continue;
+      out[name.toLowerCase()] = m.sumU64(u32Key(idx));
+    }
+    return out;
+  }
+
+  /** Stop using the objects; links, maps and TC filters stay (enforcement continues). */
+  close(): void {
+    for (const l of this.links) l.destroy(); // pinned: stay attached
+    for (const o of this.objects.values()) o.close();
+  }
+
+  /** Remove everything ziriz put in the kernel (uninstall): links, TC filters, pins. */
+  teardown(): void {
+    for (const rec of this.tc) {
+      try {
+        TcAttachment.adopt(rec).detach();
+      } catch {
+        // link already gone
+      }
+    }
+    this.tc = [];
+    saveTcState(this.opts.stateFile, []);
+    const dir = join(this.opts.pinRoot, 'links');
+    for (const n of readdirSync(dir)) {
+      const l = Link.openPinned(join(dir, n));
+      l.unpin();
+      l.destroy();
+    }
+    this.close();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The node agent's view of a pod: what Kubernetes says about it (facts) and
+ * what the node says (resolution: cgroups, processes, host veth).
+ */
+import type { ContainerCgroup, CgroupRef } from '../kernel/pod-cgroups.js';
+import type { HostLink } from '../kernel/netdev.js';
+
+export interface PodFacts {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly podIPs: readonly string[];
+  readonly hostNetwork: boolean;
+  /** Terminal pods (Succeeded/Failed) need no protection. */
+  readonly terminal: boolean;
+  readonly containerNames: Readonly<Record<string, string>>; // containerId -> name
+}
+
+export interface PodResolution {
+  readonly podCgroup: CgroupRef | null;
+  readonly containers: readonly ContainerCgroup[];
+  readonly pids: readonly number[];
+  readonly veths: readonly HostLink[];
+}
+
+export const UNRESOLVED: PodResolution = { podCgroup: null, containers: [], pids: [], veths: [] };

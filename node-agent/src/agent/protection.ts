@@ -1,0 +1,50 @@
+/** A pod's protection status from its plan and what the node attached (pure). */
+import { policyRef } from '../../../core/policy/model.js';
+import type { HookName, PodIdentity, Protection } from '../report/types.js';
+import type { PodPlan } from './desired.js';
+import type { Degraded } from './kernel.js';
+
+export interface NodeHooks {
+  readonly attached: ReadonlySet<HookName>;
+  readonly degraded: readonly Degraded[];
+  /** host ifindexes whose TC filter is in place */
+  readonly tcInPlace: ReadonlySet<number>;
+}
+
+/** Weaker substitutes that are in force when a hook is missing. */
+const SUBSTITUTES: Partial<Record<HookName, string>> = {
+  'lsm-file-exec-socket': 'exec visibility via the sched_process_exec tracepoint; connect() still refused by the cgroup hooks',
+  'egress-tc': 'connect()/sendmsg() refused by the cgroup hooks',
+};
+
+export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks): Protection {
+  const attached: HookName[] = [];
+  const degraded: { hook: HookName; why: string; substitute?: string }[] = [];
+  for (const need of plan.needs) {
+    const missing = hooks.degraded.find((d) => d.hook === need);
+    const tcMissing = need === 'egress-tc' && !plan.resolution.veths.some((v) => hooks.tcInPlace.has(v.ifindex));
+    if (hooks.attached.has(need) && !tcMissing) {
+      attached.push(need);
+      continue;
+    }
+    const why = missing?.why ?? (tcMissing ? 'the pod veth has no TC filter yet' : 'not attached on this node');
+    const substitute = SUBSTITUTES[need];
+    degraded.push({ hook: need, why, ...(substitute ? { substitute } : {}) });
+  }
+  const policies = plan.set ? plan.set.policies.map(policyRef).join(', ') : '';
+  const detail = plan.error !== undefined
+    ? `policies do not compile (${plan.error}): every covered category is denied`
+    : `policies ${policies || 'none'}; permissions ${plan.digest}`;
+  if (!plan.resolution.podCgroup) {
+    return { pod, protected: false, reason: 'CgroupNotFound', attached: [], degraded, detail: `${detail}; the pod's cgroup is not on this node yet` };
+  }
+  const ok = degraded.length === 0 && plan.error === undefined;
+  return {
+    pod,
+    protected: ok,
+    reason: ok ? 'ProtectionAttached' : plan.error !== undefined ? 'PolicyInvalid' : 'HooksDegraded',
+    attached,
+    degraded,
+    detail,
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * The reconcile loop: from the watched cluster and the node to the kernel
+ * maps, TC filters and reported status. Idempotent (running it twice changes
+ * nothing), serialised, triggered by watch events, by exec records of pods it
+ * has not resolved yet, and by a periodic resync that converges after missed
+ * events. While the caches are not synced it does nothing: the kernel keeps
+ * enforcing what it was given last.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { errorMessage } from '../../../core/errors/ziriz-error.js';
+import { scopeOf } from '../../../core/identity/scope.js';
+import type { LogFn } from '../../../core/log/json-log.js';
+import type { AgentPolicy } from '../../../core/policy/model.js';
+import { policyRef } from '../../../core/policy/model.js';
+import { parseAgentPolicy } from '../../../core/policy/parse.js';
+import { compile } from '../../../core/policy/compile.js';
+import type { AgentWatch } from '../kube/watch.js';
+import type { HookName } from '../report/types.js';
+import type { Attribution } from './attribution.js';
+import { desiredKernel, type DesiredKernel, type PeerPod, type PodPlan } from './desired.js';
+import { podFacts } from './facts.js';
+import type { IdAllocator } from './ids.js';
+import type { NodeKernel } from './kernel.js';
+import { UNRESOLVED, type PodFacts } from './model.js';
+import { protectionOf } from './protection.js';
+import type { PodResolver } from './resolver.js';
+import type { ReportSink } from './sink.js';
+
+export interface ReconcilerDeps {
+  readonly node: string;
+  readonly ownNamespace: string;
+  readonly watch: AgentWatch;
+  readonly kernel: NodeKernel;
+  readonly resolver: PodResolver;
+  readonly attribution: Attribution;
+  readonly sink: ReportSink;
+  readonly ids: { readonly policy: IdAllocator; readonly identity: IdAllocator };
+  readonly log: LogFn;
+  readonly resyncMs: number;
+}
+
+export interface ReconcileResult {
+  readonly pods: number;
+  readonly protectedPods: number;
+  readonly written: number;
+  readonly removed: number;
+  readonly unresolved: number;
+}
+
+export class Reconciler {
+  private running: Promise<ReconcileResult | null> | undefined;
+  private again = false;
+  private debounce: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private resync: NodeJS.Timeout | undefined;
+  private retryMs = 100;
+  private policyCache = new Map<string, { rv: string; policy: AgentPolicy | null }>();
+  /** Policies this node has a status entry for (reported again until they select nothing here). */
+  private reported = new Set<string>();
+  last: DesiredKernel | undefined;
+  runs = 0;
+
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  start(): void {
+    this.d.watch.onChange(() => { this.trigger(); });
+    this.resync = setInterval(() => { this.trigger(); }, this.d.resyncMs);
+    this.trigger(0);
+  }
+
+  stop(): void {
+    clearInterval(this.resync);
+    clearTimeout(this.debounce);
+    clearTimeout(this.retry);
+  }
+
+  /** Ask for a run soon (coalesced). */
+  trigger(delayMs = 20): void {
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      void this.run();
+    }, delayMs);
+  }
+
+  /** One reconcile (serialised: a request during a run schedules one more). */
+  async run(): Promise<ReconcileResult | null> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.once().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.trigger(0);
+      }
+    });
+    return this.running;
+  }
+
+  private policies(): AgentPolicy[] {
+    const out: AgentPolicy[] = [];
+    const seen = new Set<string>();
+    for (const obj of this.d.watch.policies.list()) {
+      const key = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+      seen.add(key);
+      const rv = obj.metadata?.resourceVersion ?? '';
+      let hit = this.policyCache.get(key);
+      if (hit?.rv !== rv) {
+        let policy: AgentPolicy | null = null;
+        try {
+          policy = { ...parseAgentPolicy(obj), generation: obj.metadata?.generation ?? 0 };
+        } catch (e: unknown) {
+          this.d.log('warn', 'AgentPolicy ignored: it does not parse', { policy: key, error: errorMessage(e) });
+        }
+        hit = { rv, policy };
+        this.policyCache.set(key, hit);
+      }
+      if (hit.policy) out.push(hit.policy);
+    }
+    for (const k of this.policyCache.keys()) if (!seen.has(k)) this.policyCache.delete(k);
+    return out;
+  }
+
+  private async peers(policies: readonly AgentPolicy[]): Promise<(PeerPod & { name: string })[]> {
+    const needed = policies.some((p) => p.spec.egress?.rules.some((r) => r.to.some((t) => t.selector !== undefined)));
+    const pods: readonly V1Pod[] = needed ? await this.d.watch.clusterPods() : this.d.watch.nodePods.list();
+    return pods.flatMap((p) => {
+      const f = podFacts(p);
+      return f ? [{ namespace: f.namespace, name: f.name, labels: f.labels, podIPs: f.podIPs }] : [];
+    });
+  }
+
+  private async once(): Promise<ReconcileResult | null> {
+    const { watch, kernel, log } = this.d;
+    if (!watch.synced) return null;
+    this.runs++;
+    const policies = this.policies();
+    const nsLabels = (ns: string): Readonly<Record<string, string>> => watch.namespaces.get(ns)?.metadata?.labels ?? {};
+    const facts = watch.nodePods.list().map(podFacts).filter((f): f is PodFacts => f !== null);
+    const inScope = facts.filter((f) => scopeOf(f, { namespaceLabels: nsLabels(f.namespace), policies, ownNamespace: this.d.ownNamespace }).inScope);
+    const pods = inScope.map((f) => ({ facts: f, resolution: f.terminal ? UNRESOLVED : this.d.resolver.resolve(f) }));
+    const peers = await this.peers(policies);
+    const desired = desiredKernel({ pods, policies, peers, ownNamespace: this.d.ownNamespace, namespaceLabels: nsLabels, ids: this.d.ids });
+    const live = new Set([...desired.plans.values()].map((p) => p.identityId));
+    const { written, removed } = kernel.apply(desired, live);
+    const ifnames = new Map(pods.flatMap((p) => p.resolution.veths.map((v) => [v.ifindex, v.name] as const)));
+    const tcInPlace = kernel.syncTc(desired.tc, ifnames);
+    this.d.attribution.update(desired.plans, peers);
+    this.d.ids.identity.retain(new Set(desired.plans.keys()));
+    this.d.ids.policy.retain(new Set([...desired.plans.values()].map((p) => p.digest).filter((x) => x !== '')));
+    this.last = desired;
+
+    const protectedPods = this.report(desired, tcInPlace, policies);
+    const unresolved = [...desired.plans.values()].filter((p) => !p.facts.terminal && p.resolution.podCgroup === null).length;
+    this.scheduleRetry(unresolved);
+    if (written + removed > 0) log('info', 'kernel maps reconciled', { pods: desired.plans.size, written, removed, unresolved });
+    this.d.sink.kernelCounters(kernel.counters());
+    return { pods: desired.plans.size, protectedPods, written, removed, unresolved };
+  }
+
+  private report(desired: DesiredKernel, tcInPlace: ReadonlySet<number>, policies: readonly AgentPolicy[]): number {
+    const hooks = { attached: new Set<HookName>(this.d.kernel.attached), degraded: this.d.kernel.degraded(), tcInPlace };
+    let count = 0;
+    const enforcedBy = new Map<string, { matched: number; enforced: number }>();
+    for (const plan of desired.plans.values()) {
+      const p = protectionOf(plan, this.d.attribution.identityOf(plan), hooks);
+      if (p.protected) count++;
+      this.d.sink.protection(p);
+      for (const pol of plan.set?.policies ?? []) {
+        const e = enforcedBy.get(policyRef(pol)) ?? { matched: 0, enforced: 0 };
+        e.matched++;
+        if (p.protected) e.enforced++;
+        enforcedBy.set(policyRef(pol), e);
+      }
+    }
+    // Only policies that select pods here, or did until now (to bring the entry to zero).
+    for (const pol of policies) {
+      const ref = policyRef(pol);
+      const counts = enforcedBy.get(ref);
+      if (!counts && !this.reported.has(ref)) continue;
+      this.reportPolicy(pol, counts ?? { matched: 0, enforced: 0 });
+      if (counts) this.reported.add(ref);
+      else this.reported.delete(ref);
+    }
+    return count;
+  }
+
+  private reportPolicy(pol: AgentPolicy, counts: { matched: number; enforced: number }): void {
+    let error: string | undefined;
+    try {
+      compile([pol]);
+    } catch (e: unknown) {
+      error = errorMessage(e);
+    }
+    this.d.sink.policyStatus({
+      namespace: pol.namespace,
+      name: pol.name,
+      generation: pol.generation ?? 0,
+      node: this.d.node,
+      matchedPods: counts.matched,
+      enforcedPods: counts.enforced,
+      compiled: error === undefined,
+      ...(error !== undefined ? { error } : {}),
+    });
+  }
+
+  /** Pods bound here whose cgroup is not there yet: look again soon (backing off to 2 s). */
+  private scheduleRetry(unresolved: number): void {
+    clearTimeout(this.retry);
+    if (unresolved === 0) {
+      this.retryMs = 100;
+      return;
+    }
+    this.retry = setTimeout(() => { this.trigger(0); }, this.retryMs);
+    this.retryMs = Math.min(2000, this.retryMs * 2);
+  }
+
+  /** A plan by pod uid (for tests and the verdict path). */
+  plan(uid: string): PodPlan | undefined {
+    return this.last?.plans.get(uid);
+  }
+}

@@ -1,0 +1,47 @@
+/** Kernel records -> Verdicts (pure, given the attribution). */
+import { Verdict as KV } from '../../../core/abi/enums.js';
+import type { EgressRecord } from '../bpf/records.js';
+import type { Verdict } from '../report/types.js';
+import type { RuleInfo } from '../../../core/policy/compiled.js';
+import { ruleOf, type Attribution } from './attribution.js';
+import type { PodPlan } from './desired.js';
+
+const PROTO: Readonly<Record<number, string>> = { 6: 'TCP', 17: 'UDP' };
+
+function explain(plan: PodPlan | undefined, rule: RuleInfo | undefined): string {
+  if (plan?.error !== undefined) return `the pod's policies do not compile, so everything covered is denied: ${plan.error}`;
+  if (rule === undefined) return 'no rule allows it';
+  if (rule.kind === 'default') return `not allowed by ${rule.policy} (${rule.path} allows other destinations only)`;
+  return `${rule.kind === 'deny' ? 'denied' : 'matched'} by ${rule.path} of ${rule.policy}`;
+}
+
+export function egressVerdict(r: EgressRecord, attr: Attribution, now: Date): Verdict | null {
+  if (r.verdict !== KV.DENY && r.verdict !== KV.AUDIT) return null;
+  const plan = attr.plan(r.hdr.identityId);
+  const rule = ruleOf(plan?.set ?? null, r.ruleId, 'egress');
+  const peer = attr.peer(r.daddr);
+  const deny = r.verdict === KV.DENY;
+  const target = `${r.family === 10 ? `[${r.daddr}]` : r.daddr}:${r.dport}/${PROTO[r.proto] ?? String(r.proto)}`;
+  const where = r.hdr.op === 2 ? ` (packet dropped on the pod's veth, ifindex ${r.ifindex})` : '';
+  const why = explain(plan, rule);
+  const container = attr.container(r.hdr.cgroupId);
+  return {
+    reason: deny ? 'EgressBlocked' : 'EgressAudited',
+    kind: 'egress',
+    time: now,
+    verdict: deny ? 'deny' : 'audit',
+    pod: plan ? attr.identityOf(plan) : null,
+    ...(container ? { container } : {}),
+    pid: r.hdr.pid,
+    uid: r.hdr.uid,
+    comm: r.hdr.comm,
+    cgroupId: r.hdr.cgroupId,
+    policy: rule?.policy ?? '',
+    rule: rule?.path ?? 'spec.egress',
+    why: `${why}${where}`,
+    target,
+    ...(peer && 'pod' in peer ? { peer } : {}),
+    ...(plan?.set ? { action: plan.set.action } : {}),
+    ...(peer && !('pod' in peer) ? { detail: { peerPod: `${peer.namespace}/${peer.name}` } } : {}),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The node agent's programs, as data: which object, which program, how it is
+ * attached, which hook of the design it provides and which kernel feature it
+ * needs (from the feature probe). Lifecycle in agent/kernel.ts.
+ */
+import type { Feature } from '../probe/report.js';
+import type { HookName } from '../report/types.js';
+
+export type AttachKind =
+  /** a cgroup program on the cgroup v2 root, filtered by cgroup id; link pinned */
+  | 'cgroup-root'
+  /** a BTF tracepoint (attach target in the section); link pinned */
+  | 'tp_btf'
+  /** a TC classifier on each protected pod's host veth (ingress = the pod's egress) */
+  | 'tc-pod';
+
+export interface ProgramSpec {
+  readonly object: string;
+  readonly program: string;
+  readonly attach: AttachKind;
+  readonly hook: HookName;
+  readonly feature: Feature;
+}
+
+export const NODE_PROGRAMS: readonly ProgramSpec[] = [
+  { object: 'cgroup_connect4', program: 'ziriz_connect4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
+  { object: 'cgroup_connect6', program: 'ziriz_connect6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
+  { object: 'cgroup_sendmsg4', program: 'ziriz_sendmsg4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
+  { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
+  { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf' },
+  { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc' },
+];
+
+/** TC filter slot of ziriz on a veth: distinctive, so other tools' filters are left alone. */
+export const TC_PRIORITY = 2;
+export const TC_HANDLE = 0x7a12;
