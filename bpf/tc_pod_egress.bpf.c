@@ -3,7 +3,8 @@
  * TC classifier on the ingress of a pod's host-side veth, i.e. every packet the
  * pod sends. Second line behind the cgroup hooks: it also sees traffic that
  * never passes connect()/sendmsg() (raw sockets, packets from a netns-sharing
- * process outside the pod cgroup). The pod is found by source address.
+ * process outside the pod cgroup). The pod is found by source address. Only
+ * packets that open a flow are judged (TCP SYN, UDP); see lib/packet.h.
  */
 #include "common.h"
 #include "egress.h"
@@ -19,7 +20,7 @@ int ziriz_tc_pod_egress(struct __sk_buff *skb)
 	__u16 rule_id = 0;
 	__u8 verdict;
 
-	if (zparse_packet(skb, &src, &req) < 0)
+	if (zparse_packet(skb, &src, &req) <= 0)
 		return ZIRIZ_TC_ACT_OK;
 	id = bpf_map_lookup_elem(&ziriz_pod_ips, &src);
 	if (!id)

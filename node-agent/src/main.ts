@@ -2,17 +2,62 @@
 /**
  * ziriz-node-agent command line.
  *   probe            print what this kernel offers (JSON)
+ *   run              the node agent (configuration: environment, see agent/config.ts)
+ *   teardown         remove every ziriz program, link, TC filter and pin from this node
  */
+import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../../core/errors/ziriz-error.js';
+import { jsonLogger } from '../../core/log/json-log.js';
+import { startAgent } from './agent/agent.js';
+import { parseAgentConfig } from './agent/config.js';
+import { NodeKernel } from './agent/kernel.js';
 import { runProbe } from './probe/probe.js';
 import { usableHooks } from './probe/report.js';
 
 const USAGE = `usage: ziriz-node-agent <command>
-  probe    report the kernel features ziriz uses, as JSON`;
+  probe     report the kernel features ziriz uses, as JSON
+  run       run the node agent (NODE_NAME, KUBECONFIG or in-cluster config, ZIRIZ_* settings)
+  teardown  remove ziriz's programs, links, TC filters and pins from this node`;
+
+function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  if (process.env.KUBECONFIG) kc.loadFromFile(process.env.KUBECONFIG);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+async function run(): Promise<void> {
+  const log = jsonLogger('node-agent');
+  const cfg = parseAgentConfig(process.env);
+  const agent = await startAgent(cfg, kubeConfig(), log);
+  const stop = (signal: string): void => {
+    log('info', 'stopping; programs stay attached', { signal });
+    void agent.stop().then(() => process.exit(0), (e: unknown) => {
+      log('error', 'unclean stop', { error: errorMessage(e) });
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => { stop('SIGTERM'); });
+  process.once('SIGINT', () => { stop('SIGINT'); });
+}
+
+function teardown(): void {
+  const cfg = parseAgentConfig({ NODE_NAME: 'teardown', ...process.env });
+  NodeKernel.open({ pinRoot: cfg.pinRoot, stateFile: cfg.stateFile, probe: runProbe(), log: jsonLogger('node-agent') }).teardown();
+}
 
 function main(argv: readonly string[]): number {
   const [cmd] = argv;
   switch (cmd) {
+    case 'run':
+      run().catch((e: unknown) => {
+        process.stderr.write(`ziriz-node-agent: ${errorMessage(e)}\n`);
+        process.exit(1);
+      });
+      return 0;
+    case 'teardown':
+      teardown();
+      return 0;
     case 'probe': {
       const report = runProbe();
       process.stdout.write(`${JSON.stringify({ ...report, hooks: usableHooks(report) }, null, 2)}\n`);

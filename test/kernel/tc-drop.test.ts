@@ -136,6 +136,28 @@ describe('kernel: TC drop on the host side of a pod veth', function () {
     expect(counts[DENIED]).to.equal(COUNT);
   });
 
+  it('judges flow openers only: a TCP SYN to the denied address is dropped, replies of a connection the pod accepted pass', async () => {
+    const tc = TcAttachment.attach({ ifindex: ifIndex(hostIf, host!.path), attachPoint: 'ingress', programFd: obj!.programFd('ziriz_tc_pod_egress'), netns: host!.path });
+    try {
+      // A TCP server in the pod; the "host" connects to it. Its SYN-ACK goes to an address the pod may not open
+      // flows to (TCP to .1 is not allowed: only UDP is), and must pass.
+      const srv = procs.start('ip', [...pod!.prefix(), process.execPath, '-e',
+        `require('node:net').createServer((s) => s.end('hi')).listen(9000, '${POD_IP}', () => console.log('ready'))`]);
+      await waitForLine(srv, 'ready');
+      const inbound = await procs.run('ip', [...host!.prefix(), process.execPath, '-e',
+        `const s = require('node:net').connect(9000, '${POD_IP}'); let d = ''; s.on('data', (x) => d += x); s.on('end', () => console.log(d)); s.on('error', (e) => console.log(e.code)); setTimeout(() => { console.log('timeout'); process.exit(0); }, 3000).unref();`]);
+      expect(inbound.stdout.trim()).to.equal('hi');
+      // The pod opening a TCP flow to the denied address: the SYN never arrives.
+      const before = obj!.map('ziriz_counters').sumU64(u32Key(Counter.TC_DROPPED));
+      const outbound = await procs.run('ip', [...pod!.prefix(), process.execPath, '-e',
+        `const s = require('node:net').connect(9001, '${DENIED}'); s.on('connect', () => { console.log('connected'); process.exit(0); }); s.on('error', (e) => { console.log(e.code); process.exit(0); }); setTimeout(() => { console.log('timeout'); process.exit(0); }, 1500);`]);
+      expect(outbound.stdout.trim()).to.equal('timeout'); // dropped, not refused (nothing answered)
+      expect(obj!.map('ziriz_counters').sumU64(u32Key(Counter.TC_DROPPED)) > before).to.equal(true);
+    } finally {
+      tc.detach();
+    }
+  });
+
   it('leaves a clsact qdisc it did not create in place on detach', () => {
     host!.exec(['tc', 'qdisc', 'add', 'dev', hostIf, 'clsact']);
     const tc = TcAttachment.attach({ ifindex: ifIndex(hostIf, host!.path), attachPoint: 'ingress', programFd: obj!.programFd('ziriz_tc_pod_egress'), netns: host!.path });

@@ -9,7 +9,7 @@
  * agent's link is removed (both run for a moment: any deny wins), so there is
  * no instant without enforcement, and an upgraded program replaces the old.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
@@ -237,5 +237,6 @@ export class NodeKernel {
       l.destroy();
     }
     this.close();
+    rmSync(this.opts.pinRoot, { recursive: true, force: true }); // the maps' pins
   }
 }

@@ -1,0 +1,90 @@
+/**
+ * The node agent, wired: probe the kernel, load and attach (or adopt) the
+ * programs, watch the cluster, reconcile, consume the ring buffer, report.
+ * Shutdown leaves every program, map and TC filter in place: enforcement does
+ * not lapse while the agent is down or restarting.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { errorMessage } from '../../../core/errors/ziriz-error.js';
+import type { LogFn } from '../../../core/log/json-log.js';
+import { KubeWriter } from '../kube/writer.js';
+import { AgentWatch } from '../kube/watch.js';
+import { runProbe } from '../probe/probe.js';
+import { NodeAgentMetrics } from '../report/metrics.js';
+import { MetricsServer } from '../report/metrics-server.js';
+import { Reporter } from '../report/reporter.js';
+import { Attribution } from './attribution.js';
+import type { AgentConfig } from './config.js';
+import { EventsPath } from './events-path.js';
+import { IdAllocator } from './ids.js';
+import { NodeKernel } from './kernel.js';
+import { Reconciler } from './reconciler.js';
+import { PodResolver } from './resolver.js';
+import type { ReportSink } from './sink.js';
+
+export interface RunningAgent {
+  readonly kernel: NodeKernel;
+  readonly reconciler: Reconciler;
+  readonly metricsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(cfg: AgentConfig, kc: KubeConfig, log: LogFn): Promise<RunningAgent> {
+  const probe = runProbe();
+  const metrics = new NodeAgentMetrics();
+  const kernel = NodeKernel.open({ pinRoot: cfg.pinRoot, stateFile: cfg.stateFile, probe, log, ringBytes: cfg.ringBytes });
+  for (let i = 0; i < kernel.attachFailures; i++) metrics.attachFailure('startup');
+  const writer = new KubeWriter(kc, { node: cfg.node, onRetry: (op, err, attempt) => { log('warn', 'API write retried', { op, attempt, error: errorMessage(err) }); } });
+  const reporter = new Reporter(writer, metrics, cfg.node, { log });
+  const sink: ReportSink = {
+    verdict: (v) => { reporter.verdict(v); },
+    protection: (p) => { reporter.protection(p); },
+    policyStatus: (s) => { reporter.policyStatus(s); },
+    nodeHooks: (attached, degraded) => { reporter.nodeHooks(attached, degraded); },
+    kernelCounters: (c) => { metrics.setKernelCounters(c); },
+  };
+  sink.nodeHooks(kernel.attached, kernel.degraded());
+  log('info', 'kernel hooks', { attached: kernel.attached, degraded: kernel.degraded() });
+
+  const watch = new AgentWatch(kc, cfg.node, (resource, err) => { log('warn', 'watch failed; restarting', { resource, error: errorMessage(err) }); });
+  const attribution = new Attribution(cfg.node);
+  const reconciler = new Reconciler({
+    node: cfg.node, ownNamespace: cfg.ownNamespace, watch, kernel, resolver: new PodResolver(log), attribution, sink,
+    ids: { policy: new IdAllocator(), identity: new IdAllocator() }, log, resyncMs: cfg.resyncMs,
+  });
+  const ring = kernel.maps.ziriz_events;
+  const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log) : undefined;
+  events?.start();
+  const statsTimer = setInterval(() => {
+    if (events) {
+      metrics.setRingBuffer(events.ringStats());
+    }
+  }, 5000);
+  statsTimer.unref();
+
+  await watch.start();
+  reconciler.start();
+  await reconciler.run();
+  const server = await MetricsServer.start(metrics, {
+    host: cfg.metricsHost,
+    port: cfg.metricsPort,
+    health: () => (watch.synced ? undefined : 'caches not synced'),
+  });
+  log('info', 'node agent running', { node: cfg.node, pinRoot: cfg.pinRoot, metricsPort: server.port });
+
+  return {
+    kernel,
+    reconciler,
+    metricsPort: server.port,
+    stop: async () => {
+      clearInterval(statsTimer);
+      reconciler.stop();
+      events?.drain();
+      events?.close();
+      await watch.stop();
+      await reporter.close();
+      await server.close();
+      kernel.close();
+    },
+  };
+}
