@@ -86,6 +86,12 @@ export interface KubeWriterOptions {
   readonly onRetry?: (op: string, err: unknown, attempt: number) => void;
 }
 
+/** A fresh Event name, as client-go makes them: `<regarding>.<time in hex><random>`. */
+export function eventName(regarding: string, ms: number, random: () => number = Math.random): string {
+  const suffix = `${ms.toString(16)}${Math.floor(random() * 0x10000).toString(16).padStart(4, '0')}`;
+  return `${regarding.slice(0, 253 - suffix.length - 1)}.${suffix}`;
+}
+
 function micro(d: Date): V1MicroTime {
   return new V1MicroTime(d.getTime());
 }
@@ -153,7 +159,7 @@ export class KubeWriter implements NodeAgentWrites {
 
   async createEvent(e: EventBody): Promise<{ readonly name: string } | Gone> {
     const body = {
-      metadata: { generateName: `${e.regarding.name}.`, namespace: e.namespace },
+      metadata: { name: eventName(e.regarding.name, e.eventTime.getTime()), namespace: e.namespace },
       eventTime: micro(e.eventTime),
       type: e.type,
       reason: e.reason,

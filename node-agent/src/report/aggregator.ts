@@ -69,6 +69,9 @@ export type WriteOutcome =
   | { readonly result: 'updated' }
   /** The object the Event is about (or the Event itself, for a series update) is gone. */
   | { readonly result: 'gone' }
+  /** The API refused it for good (4xx other than 404/429): not retried. */
+  | { readonly result: 'rejected' }
+  /** Worth another try later (connection, 5xx after retries). */
   | { readonly result: 'failed' };
 
 interface Entry {
@@ -88,7 +91,7 @@ interface Entry {
 export interface Suppressed {
   readonly reason: string;
   readonly count: number;
-  readonly why: 'evicted' | 'gone' | 'closed';
+  readonly why: 'evicted' | 'gone' | 'rejected' | 'closed';
 }
 
 export class EventAggregator {
@@ -185,6 +188,10 @@ export class EventAggregator {
         break;
       case 'updated':
         e.reported = Math.max(e.reported, w.count);
+        break;
+      case 'rejected':
+        this.lost(e, 'rejected');
+        this.entries.delete(w.key);
         break;
       case 'gone':
         if (w.op === 'series') {

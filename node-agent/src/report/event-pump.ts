@@ -9,7 +9,8 @@ import type { NodeAgentWrites } from '../kube/writer.js';
 import { EventAggregator, type AggregatorOptions, type EventSpec, type EventWrite, type WriteOutcome } from './aggregator.js';
 import type { Clock } from './clock.js';
 import type { NodeAgentMetrics } from './metrics.js';
-import { realSleep } from './retry.js';
+import { KubeApiError } from '../../../core/kube/errors.js';
+import { realSleep, retryable } from './retry.js';
 
 export interface EventPumpOptions {
   readonly aggregation: AggregatorOptions;
@@ -82,8 +83,9 @@ export class EventPump {
         return outcome;
       }, (e: unknown): WriteOutcome => {
         this.metrics.apiWrite(op, 'error', (performance.now() - t0) / 1000);
-        this.log('warn', 'event write failed', { op, reason: w.spec.reason, namespace: w.spec.namespace, regarding: w.spec.regarding.name, error: errorMessage(e) });
-        return { result: 'failed' };
+        const rejected = e instanceof KubeApiError && e.status >= 400 && e.status < 500 && !retryable(e);
+        this.log('warn', 'event write failed', { op, reason: w.spec.reason, namespace: w.spec.namespace, regarding: w.spec.regarding.name, rejected, error: errorMessage(e) });
+        return { result: rejected ? 'rejected' : 'failed' };
       })
       .then((outcome) => {
         this.aggregator.settle(w, outcome);
