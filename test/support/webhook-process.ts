@@ -18,10 +18,10 @@ export const WEBHOOK_NS = 'ziriz-system';
 export const WEBHOOK_SA = 'ziriz-webhook';
 const RBAC_KINDS = new Set(['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
 
-/** Install what the webhook needs (namespace, CRD, its ServiceAccount and RBAC) from kustomize/base. */
+/** Install what ziriz's components need (namespace, CRD, ServiceAccounts and RBAC) from kustomize/base. */
 export async function installWebhookPrereqs(cluster: LocalCluster): Promise<KubeObject[]> {
   const objs = await kustomize(cluster, 'kustomize/base');
-  await apply(cluster, objs.filter((o) => RBAC_KINDS.has(o.kind) && (o.kind !== 'ServiceAccount' || o.metadata.name === WEBHOOK_SA)));
+  await apply(cluster, objs.filter((o) => RBAC_KINDS.has(o.kind)));
   await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s']);
   return objs;
 }
