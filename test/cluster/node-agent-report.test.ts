@@ -288,6 +288,14 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
     expect(cond.Enforced?.message).to.equal('1 of 26 selected pods not protected: node-b 17/18');
     const managers = obj.metadata.managedFields.map((m) => m.manager);
     expect(managers).to.include.members([`ziriz-node-agent/${cluster.nodeName}`, 'ziriz-node-agent/node-b']);
+
+    // The totals write is conditional: at a stale resourceVersion the API server answers 409.
+    const w = new KubeWriter(saKc, { node: cluster.nodeName });
+    const read = await w.readPolicy(NS, 'agents');
+    if (read === 'gone') throw new Error('policy gone');
+    const totals = { observedGeneration: 1, matchedPods: 0, enforcedPods: 0, conditions: [] };
+    expect(await w.patchPolicyTotals(NS, 'agents', String(Number(read.resourceVersion) - 1), totals)).to.equal('conflict');
+    expect(await w.patchPolicyTotals(NS, 'no-such-policy', read.resourceVersion, totals)).to.equal('gone');
   });
 
   it('RBAC: the ServiceAccount reads pods, policies, namespaces and nodes, but cannot touch pod specs, secrets, policy specs or delete anything', async () => {
