@@ -34,7 +34,13 @@ export async function startAgent(cfg: AgentConfig, kc: KubeConfig, log: LogFn): 
   const metrics = new NodeAgentMetrics();
   const kernel = NodeKernel.open({ pinRoot: cfg.pinRoot, stateFile: cfg.stateFile, probe, log, ringBytes: cfg.ringBytes });
   for (let i = 0; i < kernel.attachFailures; i++) metrics.attachFailure('startup');
-  const writer = new KubeWriter(kc, { node: cfg.node, onRetry: (op, err, attempt) => { log('warn', 'API write retried', { op, attempt, error: errorMessage(err) }); } });
+  const writer = new KubeWriter(kc, {
+    node: cfg.node,
+    onRetry: (op, err, attempt) => {
+      metrics.apiRetries.inc({ op });
+      log('warn', 'API write retried', { op, attempt, error: errorMessage(err) });
+    },
+  });
   const reporter = new Reporter(writer, metrics, cfg.node, { log });
   const sink: ReportSink = {
     verdict: (v) => { reporter.verdict(v); },
@@ -42,6 +48,8 @@ export async function startAgent(cfg: AgentConfig, kc: KubeConfig, log: LogFn): 
     policyStatus: (s) => { reporter.policyStatus(s); },
     nodeHooks: (attached, degraded) => { reporter.nodeHooks(attached, degraded); },
     kernelCounters: (c) => { metrics.setKernelCounters(c); },
+    podGone: (uid) => { reporter.podGone(uid); },
+    pods: (counts) => { metrics.setPods(counts); },
   };
   sink.nodeHooks(kernel.attached, kernel.degraded());
   log('info', 'kernel hooks', { attached: kernel.attached, degraded: kernel.degraded() });

@@ -1,5 +1,7 @@
 /** PodFacts from a V1Pod (what the agent needs of it, with API defaults). */
 import type { V1Pod } from '@kubernetes/client-node';
+import { PROTECTED_CONDITION } from '../../../core/identity/contract.js';
+import type { ObservedCondition } from '../report/types.js';
 import type { PodFacts } from './model.js';
 
 function podIPs(p: V1Pod): string[] {
@@ -19,10 +21,17 @@ function containerNames(p: V1Pod): Record<string, string> {
   return out;
 }
 
+function protectedCondition(p: V1Pod): ObservedCondition | undefined {
+  const c = p.status?.conditions?.find((x) => x.type === PROTECTED_CONDITION);
+  if (!c) return undefined;
+  return { status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}) };
+}
+
 export function podFacts(p: V1Pod): PodFacts | null {
   const meta = p.metadata;
   if (!meta?.uid) return null;
   const phase = p.status?.phase;
+  const observed = protectedCondition(p);
   return {
     uid: meta.uid,
     namespace: meta.namespace ?? 'default',
@@ -34,5 +43,6 @@ export function podFacts(p: V1Pod): PodFacts | null {
     hostNetwork: p.spec?.hostNetwork === true,
     terminal: phase === 'Succeeded' || phase === 'Failed',
     containerNames: containerNames(p),
+    ...(observed ? { protectedCondition: observed } : {}),
   };
 }

@@ -93,9 +93,10 @@ export class NodeKernel {
   /** Attach and pin a new link, then remove the links earlier agents pinned for this program. */
   private attachNodeWide(spec: ProgramSpec, obj: BpfObject): void {
     const dir = join(this.opts.pinRoot, 'links');
-    const stale = readdirSync(dir).filter((n) => n.startsWith(`${spec.program}.`));
+    // bpffs refuses '.' in names: <program>-<time>-<pid>
+    const stale = readdirSync(dir).filter((n) => n.startsWith(`${spec.program}-`));
     const link = spec.attach === 'cgroup-root' ? obj.attachCgroup(spec.program, cgroupV2Root()) : obj.attach(spec.program);
-    const name = `${spec.program}.${Date.now()}.${process.pid}`;
+    const name = `${spec.program}-${Date.now()}-${process.pid}`;
     link.pin(join(dir, name));
     this.links.push(link);
     for (const old of stale) {

@@ -4,6 +4,7 @@
  */
 import type { ContainerCgroup, CgroupRef } from '../kernel/pod-cgroups.js';
 import type { HostLink } from '../kernel/netdev.js';
+import type { ObservedCondition } from '../report/types.js';
 
 export interface PodFacts {
   readonly uid: string;
@@ -17,6 +18,8 @@ export interface PodFacts {
   /** Terminal pods (Succeeded/Failed) need no protection. */
   readonly terminal: boolean;
   readonly containerNames: Readonly<Record<string, string>>; // containerId -> name
+  /** The ziriz.io/protected condition as the informer last saw it (so restarts do not rewrite it). */
+  readonly protectedCondition?: ObservedCondition;
 }
 
 export interface PodResolution {

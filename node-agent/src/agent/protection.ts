@@ -35,11 +35,13 @@ export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks):
   const detail = plan.error !== undefined
     ? `policies do not compile (${plan.error}): every covered category is denied`
     : `policies ${policies || 'none'}; permissions ${plan.digest}`;
+  const current = plan.facts.protectedCondition ? { current: plan.facts.protectedCondition } : {};
   if (!plan.resolution.podCgroup) {
-    return { pod, protected: false, reason: 'CgroupNotFound', attached: [], degraded, detail: `${detail}; the pod's cgroup is not on this node yet` };
+    return { pod, protected: false, reason: 'CgroupNotFound', attached: [], degraded, detail: `${detail}; the pod's cgroup is not on this node yet`, ...current };
   }
   const ok = degraded.length === 0 && plan.error === undefined;
   return {
+    ...current,
     pod,
     protected: ok,
     reason: ok ? 'ProtectionAttached' : plan.error !== undefined ? 'PolicyInvalid' : 'HooksDegraded',

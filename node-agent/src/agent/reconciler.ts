@@ -57,6 +57,7 @@ export class Reconciler {
   private policyCache = new Map<string, { rv: string; policy: AgentPolicy | null }>();
   /** Policies this node has a status entry for (reported again until they select nothing here). */
   private reported = new Set<string>();
+  private reportedPods = new Set<string>();
   last: DesiredKernel | undefined;
   runs = 0;
 
@@ -162,11 +163,15 @@ export class Reconciler {
 
   private report(desired: DesiredKernel, tcInPlace: ReadonlySet<number>, policies: readonly AgentPolicy[]): number {
     const hooks = { attached: new Set<HookName>(this.d.kernel.attached), degraded: this.d.kernel.degraded(), tcInPlace };
+    for (const uid of this.reportedPods) if (!desired.plans.has(uid)) this.d.sink.podGone(uid);
+    this.reportedPods = new Set(desired.plans.keys());
     let count = 0;
+    let unresolved = 0;
     const enforcedBy = new Map<string, { matched: number; enforced: number }>();
     for (const plan of desired.plans.values()) {
       const p = protectionOf(plan, this.d.attribution.identityOf(plan), hooks);
       if (p.protected) count++;
+      else if (p.reason === 'CgroupNotFound') unresolved++;
       this.d.sink.protection(p);
       for (const pol of plan.set?.policies ?? []) {
         const e = enforcedBy.get(policyRef(pol)) ?? { matched: 0, enforced: 0 };
@@ -176,6 +181,7 @@ export class Reconciler {
       }
     }
     // Only policies that select pods here, or did until now (to bring the entry to zero).
+    this.d.sink.pods({ protected: count, degraded: desired.plans.size - count - unresolved, unprotected: unresolved });
     for (const pol of policies) {
       const ref = policyRef(pol);
       const counts = enforcedBy.get(ref);

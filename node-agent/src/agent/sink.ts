@@ -7,4 +7,6 @@ export interface ReportSink {
   policyStatus(s: PolicyNodeStatus): void;
   nodeHooks(attached: readonly HookName[], degraded: readonly { readonly hook: HookName; readonly why: string }[]): void;
   kernelCounters(counters: Readonly<Record<string, bigint>>): void;
+  podGone(uid: string): void;
+  pods(counts: { readonly protected: number; readonly degraded: number; readonly unprotected: number }): void;
 }
