@@ -123,7 +123,7 @@ export function kubeletConfig(l: NodeLayout, caFile: string, serving: { cert: st
     enforceNodeAllocatable: ['pods'],
     failCgroupV1: false, failSwapOn: false,
     makeIPTablesUtilChains: false, protectKernelDefaults: false,
-    podCIDR: podNetwork.cidr, maxPods: 50,
+    podCIDR: podNetwork.cidr, maxPods: 120,
     resolvConf: '', clusterDomain: 'cluster.local',
     podLogsDir: l.podLogs,
     imageGCHighThresholdPercent: 100, imageGCLowThresholdPercent: 99,

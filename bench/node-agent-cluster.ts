@@ -1,0 +1,127 @@
+/**
+ * Benchmarks (issue 6) on the local cluster, one run:
+ *  1. time from a protected pod's first process starting to the node agent's
+ *     ziriz.io/protected=True, over 50 pods started together (p50/p99);
+ *  2. node agent memory (RSS) with 110 protected pods, against its RSS with
+ *     none in the same run (ratio), plus the time of one reconcile.
+ * Pods run the pause image (the cost measured is the agent's, not the app's).
+ * Run as root: hack/bench node-agent-cluster.
+ */
+import { CoreV1Api } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalCluster } from '../hack/cluster/cluster.js';
+import { podCgroupDir } from '../hack/cluster/pods.js';
+import { waitFor } from '../hack/cluster/wait.js';
+import { apply, waitForNoPods } from '../hack/cluster/workloads.js';
+import { cgroupPids } from '../node-agent/src/kernel/pod-cgroups.js';
+import { NodeAgentProcess, teardownNode } from '../test/support/node-agent-process.js';
+import { configurationsFor, freePort, installWebhookPrereqs, WebhookProcess } from '../test/support/webhook-process.js';
+
+const NS = 'bench';
+const CLK_TCK = 100;
+
+function bootTimeMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('btime '));
+  return Number(line?.split(' ')[1] ?? 0) * 1000;
+}
+
+/** Start time (epoch ms, 10 ms resolution) of a process, from /proc/<pid>/stat field 22. */
+function startMs(pid: number, boot: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return boot + (Number(fields[19]) / CLK_TCK) * 1000;
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
+}
+
+function deployment(cluster: LocalCluster, replicas: number): Record<string, unknown> {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bench', namespace: NS },
+    spec: {
+      replicas, selector: { matchLabels: { app: 'bench' } },
+      template: {
+        metadata: { labels: { app: 'bench' }, annotations: { 'ziriz.io/role': 'agent' } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'pause', image: cluster.image('pause'), imagePullPolicy: 'Never' }] },
+      },
+    },
+  };
+}
+
+async function protectionLatencies(cluster: LocalCluster, count: number): Promise<number[]> {
+  const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+  const boot = bootTimeMs();
+  const seenTrue = new Map<string, number>();
+  const started = new Map<string, number>();
+  await apply(cluster, [deployment(cluster, count)]);
+  await waitFor(`${count} pods protected`, async () => {
+    const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=bench' })).items;
+    const now = Date.now();
+    for (const p of pods) {
+      const uid = p.metadata?.uid ?? '';
+      if (!started.has(uid)) {
+        const dir = podCgroupDir(uid);
+        const pids = dir ? cgroupPids(dir) : [];
+        const first = pids.map((pid) => { try { return startMs(pid, boot); } catch { return Infinity; } }).reduce((a, b) => Math.min(a, b), Infinity);
+        if (Number.isFinite(first)) started.set(uid, first);
+      }
+      const c = p.status?.conditions?.find((x) => x.type === 'ziriz.io/protected');
+      if (c?.status === 'True' && !seenTrue.has(uid)) seenTrue.set(uid, now);
+    }
+    return seenTrue.size >= count && [...seenTrue.keys()].every((u) => started.has(u)) ? true : undefined;
+  }, { timeoutMs: 600_000, intervalMs: 50 });
+  return [...seenTrue.entries()].map(([uid, t]) => t - (started.get(uid) ?? t));
+}
+
+async function main(): Promise<void> {
+  const cluster = await LocalCluster.start();
+  const pinRoot = `/sys/fs/bpf/ziriz-bench-${process.pid}`;
+  const stateFile = join(cluster.logDir, 'tc.json');
+  let agent: NodeAgentProcess | undefined;
+  let webhook: WebhookProcess | undefined;
+  try {
+    const objs = await installWebhookPrereqs(cluster);
+    const port = await freePort();
+    await apply(cluster, configurationsFor(objs, port));
+    webhook = await WebhookProcess.start(cluster, port, 'webhook-bench');
+    await apply(cluster, [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+      { apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'bench', namespace: NS },
+        spec: { selector: { matchLabels: { app: 'bench' } }, egress: { rules: [{ effect: 'Allow', to: [{ cidr: '10.244.0.0/24' }], ports: [{ port: 8080 }] }] } } },
+    ]);
+    agent = await NodeAgentProcess.start(cluster, { pinRoot, stateFile, name: 'node-agent-bench' });
+    await new Promise((r) => setTimeout(r, 3000));
+    const rssIdle = rssMb(agent.child.pid ?? 0);
+
+    const lat = await protectionLatencies(cluster, 50);
+    process.stdout.write(`protection latency over ${lat.length} pods started together: p50 ${percentile(lat, 50).toFixed(0)} ms, p99 ${percentile(lat, 99).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms\n`);
+
+    await apply(cluster, [deployment(cluster, 110)]);
+    const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+    await waitFor('110 pods protected', async () => {
+      const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=bench' })).items;
+      return pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'ziriz.io/protected' && c.status === 'True')).length >= 110 ? true : undefined;
+    }, { timeoutMs: 900_000, intervalMs: 500 });
+    await new Promise((r) => setTimeout(r, 12_000)); // two resyncs with all pods
+    const rss110 = rssMb(agent.child.pid ?? 0);
+    const entries = (await agent.metric('ziriz_node_agent_pods', { state: 'protected' }));
+    process.stdout.write(`node agent RSS: ${rssIdle.toFixed(1)} MB with no pods, ${rss110.toFixed(1)} MB with 110 protected pods (ratio ${(rss110 / rssIdle).toFixed(2)}); pods gauge ${entries}\n`);
+    await cluster.kubectl(['delete', 'deployment', '-n', NS, 'bench']);
+    await waitForNoPods(cluster.kubeConfig(), NS, 'app=bench', 600_000);
+  } finally {
+    await agent?.stop();
+    await webhook?.stop();
+    await teardownNode(pinRoot, stateFile);
+    await cluster.stop();
+  }
+}
+
+await main();
