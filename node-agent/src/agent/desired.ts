@@ -90,20 +90,37 @@ function ipKey(ip: string): Buffer | null {
   return encodeStruct(ziriz_ip_key, { family: p.family === 4 ? AF_INET : AF_INET6, addr });
 }
 
-function planPod(input: DesiredInput, facts: PodFacts, resolution: PodResolution): PodPlan | null {
+/** compile() per distinct set of selecting policies, once per reconcile. */
+type CompileCache = Map<string, { set: CompiledPolicySet; digest: string } | { error: string }>;
+
+function compiled(cache: CompileCache, selecting: readonly AgentPolicy[]): { set: CompiledPolicySet; digest: string } | { error: string } {
+  const key = selecting.map((p) => `${p.namespace}/${p.name}@${String(p.generation ?? '')}`).join('|');
+  let hit = cache.get(key);
+  if (!hit) {
+    try {
+      const set = compile(selecting);
+      hit = { set, digest: policySetDigest(set) };
+    } catch (e: unknown) {
+      hit = { error: errorMessage(e) };
+    }
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+function planPod(input: DesiredInput, facts: PodFacts, resolution: PodResolution, cache: CompileCache): PodPlan | null {
   const scope = scopeOf(facts, { namespaceLabels: input.namespaceLabels(facts.namespace), policies: input.policies, ownNamespace: input.ownNamespace });
   if (!scope.inScope || facts.terminal) return null;
   const identityId = input.ids.identity.id(facts.uid);
   const role = scope.role === 'agent' ? Role.AGENT : Role.MCP_SERVER;
-  try {
-    const set = compile(scope.selecting);
-    const digest = policySetDigest(set);
-    const policyId = input.ids.policy.id(digest);
-    return { facts, resolution, role: scope.role, identityId, policyId, set, digest, identity: identityValue(set, { identityId, policyId, role }), needs: needsOf(set, facts) };
-  } catch (e: unknown) {
+  const c = compiled(cache, scope.selecting);
+  if ('error' in c) {
     const identity: IdentityValue = { identityId, policyId: DENY_ALL_POLICY_ID, coverEnforce: ALL_COVERED, coverAudit: 0, role, action: Action.BLOCK };
-    return { facts, resolution, role: scope.role, identityId, policyId: DENY_ALL_POLICY_ID, set: null, digest: '', error: errorMessage(e), identity, needs: needsOf(null, facts) };
+    return { facts, resolution, role: scope.role, identityId, policyId: DENY_ALL_POLICY_ID, set: null, digest: '', error: c.error, identity, needs: needsOf(null, facts) };
   }
+  const { set, digest } = c;
+  const policyId = input.ids.policy.id(digest);
+  return { facts, resolution, role: scope.role, identityId, policyId, set, digest, identity: identityValue(set, { identityId, policyId, role }), needs: needsOf(set, facts) };
 }
 
 function peerIps(input: DesiredInput): (sp: Parameters<typeof selectorPeerMatches>[0]) => string[] {
@@ -115,8 +132,9 @@ export function desiredKernel(input: DesiredInput): DesiredKernel {
     identities: new Map(), podUids: new Map(), podIps: new Map(), egress: new Map(), calls: new Map(), tc: new Map(), plans: new Map(), sets: new Map(),
   };
   const resolve = peerIps(input);
+  const cache: CompileCache = new Map();
   for (const { facts, resolution } of input.pods) {
-    const plan = planPod(input, facts, resolution);
+    const plan = planPod(input, facts, resolution, cache);
     if (!plan) continue;
     out.plans.set(facts.uid, plan);
     const value = encodeIdentityValue(plan.identity);

@@ -21,9 +21,9 @@ function containerNames(p: V1Pod): Record<string, string> {
   return out;
 }
 
-function protectedCondition(p: V1Pod): ObservedCondition | undefined {
+function protectedCondition(p: V1Pod): ObservedCondition | null {
   const c = p.status?.conditions?.find((x) => x.type === PROTECTED_CONDITION);
-  if (!c) return undefined;
+  if (!c) return null;
   return { status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}) };
 }
 
@@ -31,7 +31,6 @@ export function podFacts(p: V1Pod): PodFacts | null {
   const meta = p.metadata;
   if (!meta?.uid) return null;
   const phase = p.status?.phase;
-  const observed = protectedCondition(p);
   return {
     uid: meta.uid,
     namespace: meta.namespace ?? 'default',
@@ -43,6 +42,6 @@ export function podFacts(p: V1Pod): PodFacts | null {
     hostNetwork: p.spec?.hostNetwork === true,
     terminal: phase === 'Succeeded' || phase === 'Failed',
     containerNames: containerNames(p),
-    ...(observed ? { protectedCondition: observed } : {}),
+    protectedCondition: protectedCondition(p),
   };
 }

@@ -19,7 +19,7 @@ export interface PodFacts {
   readonly terminal: boolean;
   readonly containerNames: Readonly<Record<string, string>>; // containerId -> name
   /** The ziriz.io/protected condition as the informer last saw it (so restarts do not rewrite it). */
-  readonly protectedCondition?: ObservedCondition;
+  readonly protectedCondition: ObservedCondition | null;
 }
 
 export interface PodResolution {

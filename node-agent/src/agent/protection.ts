@@ -35,7 +35,7 @@ export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks):
   const detail = plan.error !== undefined
     ? `policies do not compile (${plan.error}): every covered category is denied`
     : `policies ${policies || 'none'}; permissions ${plan.digest}`;
-  const current = plan.facts.protectedCondition ? { current: plan.facts.protectedCondition } : {};
+  const current = { current: plan.facts.protectedCondition };
   if (!plan.resolution.podCgroup) {
     return { pod, protected: false, reason: 'CgroupNotFound', attached: [], degraded, detail: `${detail}; the pod's cgroup is not on this node yet`, ...current };
   }

@@ -137,26 +137,36 @@ export class Reconciler {
     const { watch, kernel, log } = this.d;
     if (!watch.synced) return null;
     this.runs++;
+    const t0 = performance.now();
+    const mark: Record<string, number> = {};
+    const lap = (name: string): void => { mark[name] = Math.round(performance.now() - t0); };
     const policies = this.policies();
     const nsLabels = (ns: string): Readonly<Record<string, string>> => watch.namespaces.get(ns)?.metadata?.labels ?? {};
     const facts = watch.nodePods.list().map(podFacts).filter((f): f is PodFacts => f !== null);
     const inScope = facts.filter((f) => scopeOf(f, { namespaceLabels: nsLabels(f.namespace), policies, ownNamespace: this.d.ownNamespace }).inScope);
+    this.d.resolver.beginRound();
     const pods = inScope.map((f) => ({ facts: f, resolution: f.terminal ? UNRESOLVED : this.d.resolver.resolve(f) }));
+    lap('resolve');
     const peers = await this.peers(policies);
     const desired = desiredKernel({ pods, policies, peers, ownNamespace: this.d.ownNamespace, namespaceLabels: nsLabels, ids: this.d.ids });
+    lap('desired');
     const live = new Set([...desired.plans.values()].map((p) => p.identityId));
     const { written, removed } = kernel.apply(desired, live);
+    lap('maps');
     const ifnames = new Map(pods.flatMap((p) => p.resolution.veths.map((v) => [v.ifindex, v.name] as const)));
     const tcInPlace = kernel.syncTc(desired.tc, ifnames);
+    lap('tc');
     this.d.attribution.update(desired.plans, peers);
     this.d.ids.identity.retain(new Set(desired.plans.keys()));
     this.d.ids.policy.retain(new Set([...desired.plans.values()].map((p) => p.digest).filter((x) => x !== '')));
     this.last = desired;
 
     const protectedPods = this.report(desired, tcInPlace, policies);
+    lap('report');
     const unresolved = [...desired.plans.values()].filter((p) => !p.facts.terminal && p.resolution.podCgroup === null).length;
     this.scheduleRetry(unresolved);
-    if (written + removed > 0) log('info', 'kernel maps reconciled', { pods: desired.plans.size, written, removed, unresolved });
+    if (written + removed > 0) log('info', 'kernel maps reconciled', { pods: desired.plans.size, written, removed, unresolved, ms: mark });
+    else if ((mark.report ?? 0) > 250) log('warn', 'slow reconcile', { pods: desired.plans.size, ms: mark });
     this.d.sink.kernelCounters(kernel.counters());
     return { pods: desired.plans.size, protectedPods, written, removed, unresolved };
   }

@@ -2,14 +2,20 @@
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import { cgroupV2Root } from '../kernel/cgroup.js';
-import { hostVethsOfPid } from '../kernel/netdev.js';
+import { hostLinkIndex, hostVethsOfPid, type HostLink } from '../kernel/netdev.js';
 import { cgroupPids, containerCgroups, findKubepodsRoots, findPodCgroup } from '../kernel/pod-cgroups.js';
 import { UNRESOLVED, type PodFacts, type PodResolution } from './model.js';
 
 export class PodResolver {
   private roots: string[] = [];
+  private links: ReadonlyMap<number, HostLink> = new Map();
 
   constructor(private readonly log: LogFn, private readonly cgroupRoot: string = cgroupV2Root()) {}
+
+  /** Once per reconcile: the host's interfaces (one directory scan for all pods). */
+  beginRound(): void {
+    this.links = hostLinkIndex();
+  }
 
   resolve(facts: PodFacts): PodResolution {
     try {
@@ -25,7 +31,7 @@ export class PodResolver {
         podCgroup: pod,
         containers: containerCgroups(pod),
         pids,
-        veths: first !== undefined && !facts.hostNetwork ? hostVethsOfPid(first) : [],
+        veths: first !== undefined && !facts.hostNetwork ? hostVethsOfPid(first, this.links) : [],
       };
     } catch (e: unknown) {
       // A pod vanishing while we look is normal: report unresolved, retry later.

@@ -21,16 +21,18 @@ function readInt(path: string): number | null {
   }
 }
 
-/** ifindex -> name in this (the host's) network namespace. */
-export function hostLinkByIndex(ifindex: number, sysNet = '/sys/class/net'): HostLink | null {
+/** Every interface of this (the host's) network namespace, by ifindex. */
+export function hostLinkIndex(sysNet = '/sys/class/net'): Map<number, HostLink> {
+  const out = new Map<number, HostLink>();
   for (const name of readdirSync(sysNet)) {
-    if (readInt(join(sysNet, name, 'ifindex')) === ifindex) return { ifindex, name };
+    const ifindex = readInt(join(sysNet, name, 'ifindex'));
+    if (ifindex !== null) out.set(ifindex, { ifindex, name });
   }
-  return null;
+  return out;
 }
 
 /** Host-side peers of the pod's interfaces (veths), found through process `pid` of the pod. */
-export function hostVethsOfPid(pid: number): HostLink[] {
+export function hostVethsOfPid(pid: number, hostLinks: ReadonlyMap<number, HostLink> = hostLinkIndex()): HostLink[] {
   const podNet = `/proc/${pid}/root/sys/class/net`;
   let names: string[];
   try {
@@ -42,7 +44,7 @@ export function hostVethsOfPid(pid: number): HostLink[] {
   for (const n of names) {
     const iflink = readInt(join(podNet, n, 'iflink'));
     if (iflink === null) continue;
-    const host = hostLinkByIndex(iflink);
+    const host = hostLinks.get(iflink);
     if (host) out.push(host);
   }
   return out;

@@ -39,7 +39,7 @@ export class PodConditions {
 
   private async previous(pod: PodRef, p: Protection): Promise<ObservedCondition | null | 'gone'> {
     const known = this.known.get(pod.uid) ?? p.current;
-    if (known) return known;
+    if (known !== undefined) return known; // null: known to have none
     return this.metrics.timed('pod_condition_read', () => this.writer.readPodCondition(pod, PROTECTED_CONDITION), (r) => (r === 'gone' ? 'gone' : 'ok'));
   }
 

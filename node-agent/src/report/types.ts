@@ -91,7 +91,8 @@ export interface Protection {
    * change nothing (e.g. after an agent restart). Without it the reporter reads
    * the pod's status once.
    */
-  readonly current?: ObservedCondition;
+  /** null: the informer saw the pod and it has no such condition yet (no read needed). */
+  readonly current?: ObservedCondition | null;
 }
 
 /** A pod condition as read from the API (only the fields the reporter compares). */

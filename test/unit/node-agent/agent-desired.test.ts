@@ -11,7 +11,7 @@ function facts(name: string, over: Partial<PodFacts> = {}): PodFacts {
   return {
     uid: `00000000-0000-0000-0000-${name.padStart(12, '0').slice(-12)}`,
     namespace: 'payments', name, labels: { app: 'agent', 'ziriz.io/role': 'agent' }, annotations: {},
-    serviceAccount: 'ai-agent-prod', podIPs: ['10.244.0.7'], hostNetwork: false, terminal: false, containerNames: {}, ...over,
+    serviceAccount: 'ai-agent-prod', podIPs: ['10.244.0.7'], hostNetwork: false, terminal: false, containerNames: {}, protectedCondition: null, ...over,
   };
 }
 
