@@ -11,17 +11,37 @@
 #include "identity.h"
 #include "podcg.h"
 
-static __always_inline void zreport_exec(__u64 cgid, const struct ziriz_identity *id)
+/*
+ * Set by the agent when it attaches per-process TLS probes: a new program in
+ * a pod whose policy covers MCP/A2A/HTTP is stopped (SIGSTOP, before its
+ * first instruction) until the agent has attached its probes and resumes it,
+ * so no process of a protected pod ever runs unprobed.
+ */
+const volatile __u8 ziriz_exec_hold = 0;
+
+#define ZIRIZ_SIGSTOP 19
+#define ZIRIZ_PROBED_COVER (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A | ZIRIZ_COVER_HTTP)
+
+/*
+ * Report the exec; hold the process when asked. The record is reserved first:
+ * a process is never stopped without the agent hearing of it (a full ring
+ * leaves it running, to be probed by the agent's next scan of the pod).
+ */
+static __always_inline void zreport_exec(__u64 cgid, const struct ziriz_identity *id, int hold)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ziriz_exec_event *e = zreserve(sizeof(*e));
 
 	if (!e)
 		return;
+	if (hold && bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {
+		zcount(ZIRIZ_CNT_SIGNAL_FAIL);
+		hold = 0;
+	}
 	zfill_hdr(&e->hdr, ZIRIZ_OP_EXEC, sizeof(*e), cgid, id->identity_id);
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->exit_code = 0;
-	e->held = 0;
+	e->held = hold;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name));
 	bpf_ringbuf_submit(e, 0);
@@ -42,7 +62,7 @@ int BPF_PROG(ziriz_sched_exec, struct task_struct *p, pid_t old_pid, struct linu
 		    !zidentity_of(pod_cgid))
 			zcount(ZIRIZ_CNT_MAP_FULL);
 	}
-	zreport_exec(cgid, id);
+	zreport_exec(cgid, id, ziriz_exec_hold && ((id->cover_enforce | id->cover_audit) & ZIRIZ_PROBED_COVER));
 	return 0;
 }
 

@@ -1,17 +1,33 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * uprobe on SSL_write(SSL *ssl, const void *buf, int num) entry, in libssl or in
- * a binary that exports OpenSSL (Node.js). At entry the buffer is still
- * plaintext: the cheapest point to see (and later stop) what a protected
- * process sends. Attached per process (pid filter) by the agent, never globally.
+ * uprobes on SSL_write(SSL *ssl, const void *buf, int num) and
+ * SSL_write_ex(SSL *ssl, const void *buf, size_t num, size_t *written) entry,
+ * in libssl or in a binary that exports OpenSSL/BoringSSL (Node.js). At entry
+ * the buffer is still plaintext: the cheapest point to judge (one probe hit
+ * per call) and to stop a forbidden call before it is encrypted (lib/call.h).
+ * Attached per process of a protected pod (pid filter), never globally.
  */
 #include "common.h"
 #include "data.h"
+#include "call.h"
+
+static __always_inline int zssl_write(void *ssl, const void *buf, __s64 num)
+{
+	if (ziriz_capture_all)
+		return zcapture(ZIRIZ_SRC_SSL_WRITE, (__u64)ssl, buf, num);
+	return zcall_probe(ZIRIZ_SRC_SSL_WRITE, (__u64)ssl, buf, num);
+}
 
 SEC("uprobe")
 int BPF_KPROBE(ziriz_ssl_write, void *ssl, const void *buf, int num)
 {
-	return zcapture(ZIRIZ_SRC_SSL_WRITE, (__u64)ssl, buf, num);
+	return zssl_write(ssl, buf, num);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ziriz_ssl_write_ex, void *ssl, const void *buf, __u64 num)
+{
+	return zssl_write(ssl, buf, (__s64)num);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-  const obj = BpfObject.load(bpfObject('uprobe_ssl_write'), { pinRoot, globals: { ziriz_capture_untracked: u8(1) } });
+  const obj = BpfObject.load(bpfObject('uprobe_ssl_write'), { pinRoot, globals: { ziriz_capture_all: u8(1) } });
   // SSL_write returns WANT_READ while the handshake is still running, and the
   // caller retries with the same buffer: count attempts, show each write once.
   const seen = new Map<string, { text: string; attempts: number }>();

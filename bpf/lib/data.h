@@ -10,8 +10,12 @@
 #include "common.h"
 #include "identity.h"
 
-/* Set by the loader: also capture processes outside protected pods (tests, demo). */
-const volatile __u8 ziriz_capture_untracked = 0;
+/*
+ * Set by the loader: capture mode (tests, the demo). Every write of the probed
+ * processes is captured as OP_TLS_DATA, whatever their identity, and nothing is
+ * judged or held. The node agent leaves it 0 (judge mode).
+ */
+const volatile __u8 ziriz_capture_all = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -36,7 +40,7 @@ static __always_inline int zcapture(__u8 source, __u64 conn, const void *buf, __
 	if (len <= 0 || !buf)
 		return 0;
 	id = zidentity_current(&cgid);
-	if (!id && !ziriz_capture_untracked)
+	if (!id && !ziriz_capture_all)
 		return 0;
 	zcount(ZIRIZ_CNT_PROBE_HITS);
 	e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);

@@ -52,7 +52,7 @@ describe('kernel: libbpf loader', function () {
     it('configure: an unknown global, and a global of the wrong size', () => {
       expect(() => BpfObject.open(bpfObject('uprobe_ssl_write'), { globals: { no_such_var: u8(1) } }))
         .to.throw(BpfConfigureError).with.property('errnoName', 'ENOENT');
-      expect(() => BpfObject.open(bpfObject('uprobe_ssl_write'), { globals: { ziriz_capture_untracked: u32(1) } }))
+      expect(() => BpfObject.open(bpfObject('uprobe_ssl_write'), { globals: { ziriz_capture_all: u32(1) } }))
         .to.throw(BpfConfigureError).with.property('errnoName', 'EINVAL');
     });
 

@@ -53,7 +53,7 @@ describe('kernel: TLS plaintext capture with a pid-filtered SSL_write uprobe', f
     pins = tempPinRoot();
     obj = BpfObject.load(bpfObject('uprobe_ssl_write'), {
       pinRoot: pins.dir,
-      globals: { ziriz_capture_untracked: u8(1) }, // no identity map entries in this test
+      globals: { ziriz_capture_all: u8(1) }, // no identity map entries in this test
     });
     reader = new RingBufferReader(obj.map('ziriz_events'), (buf, s, e) => {
       const r = decodeRecord(buf, s, e);

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Tool-level judgement of plaintext a protected process is about to send
+ * (SSL_write entry, gnutls_record_send entry, libc write/send entry): the
+ * kernel does the cheap part and is only a fast-path ALLOW filter.
+ *
+ *  - An HTTP request line ("POST /path HTTP/1.1") is hashed as "METHOD /path"
+ *    and looked up as an HTTP route; a JSON-RPC message ("jsonrpc") with one
+ *    unescaped "method" is an MCP tools/call (its one unescaped "name" is the
+ *    tool) or an A2A method.
+ *  - A name found in ziriz_calls with ALLOW passes with no userspace round
+ *    trip. Anything else the kernel recognises as a call (DENY, CHECK, a name
+ *    it cannot read unambiguously: escapes, two "name" keys, a batch, data
+ *    beyond what it captured) is HELD: SIGSTOP to the process, delivered
+ *    before it returns to user code, and a record for the agent, which judges
+ *    the full request, rewrites it in place if it must not run, and resumes.
+ *  - Categories covered only by Audit policies are reported, never held.
+ *  - Data the kernel does not recognise as a call passes.
+ */
+#ifndef ZIRIZ_CALL_H
+#define ZIRIZ_CALL_H
+
+#include "common.h"
+#include "identity.h"
+#include "hash.h"
+#include "data.h"
+
+#define ZIRIZ_SIGSTOP 19
+#define ZIRIZ_SIGKILL 9
+#define ZIRIZ_DATA_MASK (ZIRIZ_DATA_MAX - 1)
+#define ZIRIZ_CALL_COVER (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A | ZIRIZ_COVER_HTTP)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ziriz_call_key);
+	__type(value, struct ziriz_call_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_calls SEC(".maps");
+
+/* conn -> 1: the agent wants every write on this connection held (a message in progress). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_conn_hold SEC(".maps");
+
+/* ---- substring scans over the captured bytes (bpf_loop keeps the verifier's work small) ---- */
+
+struct zscan {
+	const __u8 *data;  /* the scratch record's data[] */
+	__u32 n;           /* captured bytes */
+	__u32 count;       /* unescaped occurrences */
+	__u32 first;       /* offset of the first one */
+};
+
+static __always_inline __u8 zat(const __u8 *d, __u32 i)
+{
+	return d[i & ZIRIZ_DATA_MASK];
+}
+
+/* One callback per pattern, so each comparison is unrolled at a constant length. */
+#define ZIRIZ_SCANNER(fn, lit)                                                        \
+	static int fn(__u32 i, struct zscan *s)                                      \
+	{                                                                             \
+		const char pat[] = lit;                                               \
+		const __u32 plen = sizeof(pat) - 1;                                  \
+		if (i + plen > s->n)                                                  \
+			return 1;                                                     \
+		for (__u32 k = 0; k < plen; k++)                                      \
+			if (zat(s->data, i + k) != (__u8)pat[k])                      \
+				return 0;                                             \
+		if (i > 0 && zat(s->data, i - 1) == '\\')                             \
+			return 0;                                                     \
+		if (s->count++ == 0)                                                  \
+			s->first = i;                                                 \
+		return 0;                                                             \
+	}
+
+ZIRIZ_SCANNER(zscan_jsonrpc, "\"jsonrpc\"")
+ZIRIZ_SCANNER(zscan_method, "\"method\"")
+ZIRIZ_SCANNER(zscan_name, "\"name\"")
+
+static __always_inline struct zscan zfind(void *cb, const __u8 *data, __u32 n)
+{
+	struct zscan s = { .data = data, .n = n };
+
+	bpf_loop(n, cb, &s, 0);
+	return s;
+}
+
+/* ---- reading one JSON string value after a key ---- */
+
+struct zvalue {
+	__u64 hash;
+	__u32 len;
+	__u32 start;   /* offset of the value's first byte */
+	__u8 ok;       /* a plain string (no escapes) fully inside the captured bytes */
+	__u8 first;    /* its first byte */
+	__u8 is_tools_call;
+};
+
+struct zvalue_scan {
+	const __u8 *d;
+	__u32 n;
+	__u32 pos;     /* next byte to read */
+	__u8 state;    /* 0: before the opening quote, 1: in the string, 2: done (ok), 3: failed */
+	struct zvalue v;
+};
+
+static int zvalue_cb(__u32 k, struct zvalue_scan *s)
+{
+	const char tc[] = "tools/call";
+	__u32 i = s->pos++;
+	__u8 c;
+
+	if (i >= s->n) {
+		s->state = 3;    /* runs past what was captured */
+		return 1;
+	}
+	c = zat(s->d, i);
+	if (s->state == 0) {
+		if (c == '"') {
+			s->state = 1;
+			s->v.start = i + 1;
+			s->v.is_tools_call = 1;
+			return 0;
+		}
+		if (c == ' ' || c == ':' || c == '\t' || c == '\r' || c == '\n')
+			return k < 8 ? 0 : (s->state = 3, 1);
+		s->state = 3;
+		return 1;
+	}
+	if (c == '\\') {
+		s->state = 3;    /* escaped: the kernel cannot tell the real name */
+		return 1;
+	}
+	if (c == '"') {
+		s->v.len = i - s->v.start;
+		if (s->v.len != sizeof(tc) - 1)
+			s->v.is_tools_call = 0;
+		s->state = s->v.len > 0 ? 2 : 3;
+		return 1;
+	}
+	if (i == s->v.start)
+		s->v.first = c;
+	if (i - s->v.start < ZIRIZ_NAME_HASH_MAX) {
+		s->v.hash ^= c;
+		s->v.hash *= ZIRIZ_FNV_PRIME;
+	}
+	{
+		__u32 off = i - s->v.start;
+
+		if (off >= sizeof(tc) - 1 || c != (__u8)tc[off & 15])
+			s->v.is_tools_call = 0;
+	}
+	return 0;
+}
+
+/* The string value of the key whose quote starts at `key` (key length `klen`). */
+static __always_inline struct zvalue zvalue_after(const __u8 *d, __u32 n, __u32 key, __u32 klen)
+{
+	struct zvalue_scan s = { .d = d, .n = n, .pos = key + klen };
+
+	s.v.hash = ZIRIZ_FNV_OFFSET;
+	bpf_loop(8 + 512, zvalue_cb, &s, 0);
+	if (s.state == 2) {
+		s.v.ok = 1;
+		if (!s.v.hash)
+			s.v.hash = 1;
+	}
+	return s.v;
+}
+
+/* ---- HTTP request line ---- */
+
+struct zline_scan {
+	const __u8 *d;
+	__u32 n;
+	__u32 sp;      /* the space after the method */
+	__u32 end;     /* end of "METHOD /path" */
+	__u64 hash;    /* FNV-1a of its first NAME_HASH_MAX bytes */
+	__u8 bad;
+};
+
+static int zline_cb(__u32 i, struct zline_scan *s)
+{
+	__u8 c;
+
+	if (i >= s->n) {
+		s->bad = 1;
+		return 1;
+	}
+	c = zat(s->d, i);
+	if (!s->sp) {
+		if (c == ' ') {
+			if (i < 3 || zat(s->d, i + 1) != '/') {
+				s->bad = 1;
+				return 1;
+			}
+			s->sp = i;
+		} else if (c < 'A' || c > 'Z' || i >= 8) {
+			s->bad = 1;
+			return 1;
+		}
+	} else if (i > s->sp + 1 && (c == ' ' || c == '?')) {
+		s->end = i;
+		return 1;
+	} else if (c == '\r' || c == '\n') {
+		s->bad = 1;
+		return 1;
+	}
+	if (i < ZIRIZ_NAME_HASH_MAX) {
+		s->hash ^= c;
+		s->hash *= ZIRIZ_FNV_PRIME;
+	}
+	return 0;
+}
+
+/*
+ * If the data starts with a request line, the FNV hash of "METHOD /path"
+ * (query and version cut off), else 0.
+ */
+static __always_inline __u64 zrequest_route(const __u8 *d, __u32 n)
+{
+	struct zline_scan s = { .d = d, .n = n, .hash = ZIRIZ_FNV_OFFSET };
+
+	if (n < 16)
+		return 0;
+	bpf_loop(8 + 1 + 512, zline_cb, &s, 0);
+	if (s.bad || !s.end)
+		return 0;
+	return s.hash ? s.hash : 1;
+}
+
+/* ---- verdicts ---- */
+
+struct zjudged {
+	__u8 kind;       /* enum ziriz_call_kind, 0: not a call */
+	__u8 verdict;    /* enum ziriz_verdict */
+	__u64 name_hash;
+	__u32 rule_id;
+};
+
+static __always_inline void zlookup(const struct ziriz_identity *id, __u8 kind, __u64 hash, struct zjudged *j)
+{
+	struct ziriz_call_key k = { .policy_id = id->policy_id, .kind = kind, .name_hash = hash };
+	struct ziriz_call_value *v = bpf_map_lookup_elem(&ziriz_calls, &k);
+
+	j->kind = kind;
+	j->name_hash = hash;
+	if (!v) {
+		k.name_hash = 0;
+		v = bpf_map_lookup_elem(&ziriz_calls, &k);
+	}
+	j->verdict = v ? v->verdict : ZIRIZ_VERDICT_CHECK;
+	j->rule_id = v ? v->rule_id : 0;
+}
+
+static __always_inline __u16 zcovered(const struct ziriz_identity *id)
+{
+	return (id->cover_enforce | id->cover_audit) & ZIRIZ_CALL_COVER;
+}
+
+/* A2A method names: "message/..", "tasks/..", or v1 PascalCase (SendMessage, GetTask, ...). */
+static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
+{
+	__u32 vstart = m->start;
+	__u8 c0 = m->first;
+
+	if (c0 >= 'A' && c0 <= 'Z')
+		return 1;
+	if (c0 == 'm' && zat(d, vstart + 7) == '/')   /* message/ */
+		return 1;
+	if (c0 == 't' && zat(d, vstart + 5) == '/')   /* tasks/ */
+		return 1;
+	return 0;
+}
+
+static __always_inline void zjudge_jsonrpc(const struct ziriz_identity *id, const __u8 *d, __u32 n, int truncated,
+					   struct zjudged *j)
+{
+	__u16 cov = zcovered(id);
+	struct zscan m = zfind(zscan_method, d, n);
+	struct zvalue mv;
+
+	if (m.count != 1) {      /* batch, or method beyond the capture */
+		j->kind = ZIRIZ_CALL_MCP_TOOL;
+		j->verdict = ZIRIZ_VERDICT_CHECK;
+		return;
+	}
+	mv = zvalue_after(d, n, m.first, 8);
+	if (!mv.ok) {
+		j->kind = ZIRIZ_CALL_MCP_TOOL;
+		j->verdict = ZIRIZ_VERDICT_CHECK;
+		return;
+	}
+	if (mv.is_tools_call) {
+		struct zscan nm;
+		struct zvalue nv;
+
+		if (!(cov & ZIRIZ_COVER_MCP))
+			return;
+		nm = zfind(zscan_name, d, n);
+		nv = zvalue_after(d, n, nm.first, 6);
+		if (nm.count != 1 || !nv.ok || truncated) {
+			j->kind = ZIRIZ_CALL_MCP_TOOL;
+			j->verdict = ZIRIZ_VERDICT_CHECK;
+			return;
+		}
+		zlookup(id, ZIRIZ_CALL_MCP_TOOL, nv.hash, j);
+		return;
+	}
+	if ((cov & ZIRIZ_COVER_A2A) && za2a_like(d, &mv))
+		zlookup(id, ZIRIZ_CALL_A2A_METHOD, mv.hash, j);
+	/* other JSON-RPC methods (initialize, tools/list, notifications) are not calls */
+}
+
+/* Judge the captured bytes `d[0..n)` of a write of `len` bytes. */
+static __always_inline void zjudge(const struct ziriz_identity *id, const __u8 *d, __u32 n, __u32 len,
+				   struct zjudged *j)
+{
+	__u16 cov = zcovered(id);
+	struct zscan rpc;
+
+	j->kind = 0;
+	j->verdict = ZIRIZ_VERDICT_ALLOW;
+	j->rule_id = 0;
+	j->name_hash = 0;
+	if (cov & ZIRIZ_COVER_HTTP) {
+		__u64 route = zrequest_route(d, n);
+
+		if (route) {
+			zlookup(id, ZIRIZ_CALL_HTTP_ROUTE, route, j);
+			if (j->verdict != ZIRIZ_VERDICT_ALLOW)
+				return;
+		}
+	}
+	rpc = zfind(zscan_jsonrpc, d, n);
+	if (rpc.count > 0 && (cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)))
+		zjudge_jsonrpc(id, d, n, len > n, j);
+}
+
+/*
+ * The common path of every send-side probe. `conn` groups a stream (SSL*,
+ * gnutls session, pid<<32|fd), `buf`/`len` the plaintext about to be sent.
+ */
+static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf, __s64 len)
+{
+	struct ziriz_data_event *e;
+	struct ziriz_identity *id;
+	struct zjudged j = {};
+	__u32 zero = 0, n, *flag;
+	__u64 cgid;
+	int enforce;
+
+	if (len <= 0 || !buf)
+		return 0;
+	id = zidentity_current(&cgid);
+	if (!id || !zcovered(id))
+		return 0;
+	zcount(ZIRIZ_CNT_PROBE_HITS);
+	e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
+	if (!e)
+		return 0;
+	n = len > ZIRIZ_DATA_MAX ? ZIRIZ_DATA_MAX : (__u32)len;
+	if (n > ZIRIZ_DATA_MAX)
+		n = ZIRIZ_DATA_MAX;
+	if (bpf_probe_read_user(e->data, n, buf) < 0) {
+		zcount(ZIRIZ_CNT_READ_FAIL);
+		return 0;
+	}
+	flag = bpf_map_lookup_elem(&ziriz_conn_hold, &conn);
+	if (flag && *flag) {
+		j.kind = ZIRIZ_CALL_MCP_TOOL;
+		j.verdict = ZIRIZ_VERDICT_CHECK;
+	} else {
+		zjudge(id, e->data, n, (__u32)len, &j);
+	}
+	if (j.verdict == ZIRIZ_VERDICT_ALLOW) {
+		if (j.kind)
+			zcount(ZIRIZ_CNT_CALL_ALLOWED);
+		return 0;
+	}
+	/* Enforced category: stop the process before this call returns to user code. */
+	enforce = (id->cover_enforce & ZIRIZ_CALL_COVER) != 0;
+	if (enforce) {
+		if (bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {
+			zcount(ZIRIZ_CNT_SIGNAL_FAIL);
+			bpf_send_signal(ZIRIZ_SIGKILL); /* cannot hold: fail closed */
+		}
+		zcount(ZIRIZ_CNT_CALL_HELD);
+	}
+	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, cgid, id->identity_id);
+	e->conn = conn;
+	e->buf = (__u64)buf;
+	e->len = (__u32)len;
+	e->captured = n;
+	e->source = source;
+	e->verdict = j.verdict;
+	e->kind = j.kind;
+	e->held = enforce;
+	e->rule_id = j.rule_id;
+	e->name_hash = j.name_hash;
+	if (bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, 0) < 0) {
+		zcount(ZIRIZ_CNT_RINGBUF_FULL);
+		/* The agent will never hear of this hold: do not leave the process stopped forever. */
+		if (enforce)
+			bpf_send_signal(ZIRIZ_SIGKILL);
+	}
+	return 0;
+}
+
+#endif /* ZIRIZ_CALL_H */
