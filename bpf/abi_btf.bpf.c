@@ -15,6 +15,7 @@ struct ziriz_abi_anchor {
 	struct ziriz_egress_value egress_value;
 	struct ziriz_call_key call_key;
 	struct ziriz_call_value call_value;
+	struct ziriz_hold hold;
 	struct ziriz_event_hdr hdr;
 	struct ziriz_egress_event egress_event;
 	struct ziriz_data_event data_event;

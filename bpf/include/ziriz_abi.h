@@ -175,6 +175,24 @@ struct ziriz_call_value {
 };
 _Static_assert(sizeof(struct ziriz_call_value) == 8, "ziriz_call_value size");
 
+/* ---- holds in progress: map ziriz_holds, key = tgid (__u32) ------------- */
+/*
+ * Written by a probe when it stops a process, deleted by the agent when it
+ * resumes (or kills) it. A restarted agent finds the processes it must still
+ * judge here: their data is still in their (stopped) memory at `buf`.
+ */
+struct ziriz_hold {
+	__u64 ktime_ns;
+	__u64 conn;
+	__u64 buf;
+	__u32 len;
+	__u32 tid;
+	__u64 cgroup_id;
+	__u8 source;        /* enum ziriz_data_source */
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct ziriz_hold) == 48, "ziriz_hold size");
+
 /* ---- ring-buffer records ----------------------------------------------- */
 #define ZIRIZ_COMM_LEN 16
 

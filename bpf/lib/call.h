@@ -47,6 +47,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ziriz_conn_hold SEC(".maps");
 
+/* tgid -> the hold in progress (see struct ziriz_hold). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct ziriz_hold);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_holds SEC(".maps");
+
 /* ---- substring scans over the captured bytes (bpf_loop keeps the verifier's work small) ---- */
 
 struct zscan {
@@ -387,6 +396,15 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 	/* Enforced category: stop the process before this call returns to user code. */
 	enforce = (id->cover_enforce & ZIRIZ_CALL_COVER) != 0;
 	if (enforce) {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		__u32 tgid = pid_tgid >> 32;
+		struct ziriz_hold h = {
+			.ktime_ns = bpf_ktime_get_ns(), .conn = conn, .buf = (__u64)buf, .len = (__u32)len,
+			.tid = (__u32)pid_tgid, .cgroup_id = cgid, .source = source,
+		};
+
+		if (bpf_map_update_elem(&ziriz_holds, &tgid, &h, BPF_ANY) < 0)
+			zcount(ZIRIZ_CNT_MAP_FULL);
 		if (bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {
 			zcount(ZIRIZ_CNT_SIGNAL_FAIL);
 			bpf_send_signal(ZIRIZ_SIGKILL); /* cannot hold: fail closed */

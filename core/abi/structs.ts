@@ -187,6 +187,21 @@ export const ziriz_bench_event = {
   },
 } as const satisfies StructLayout;
 
+export const ziriz_hold = {
+  name: 'ziriz_hold',
+  size: 48,
+  fields: {
+    ktime_ns: { offset: 0, type: 'u64' },
+    conn: { offset: 8, type: 'u64' },
+    buf: { offset: 16, type: 'u64' },
+    len: { offset: 24, type: 'u32' },
+    tid: { offset: 28, type: 'u32' },
+    cgroup_id: { offset: 32, type: 'u64' },
+    source: { offset: 40, type: 'u8' },
+    pad: { offset: 41, type: 'bytes', size: 7 },
+  },
+} as const satisfies StructLayout;
+
 /** Every struct of the ABI header, for the BTF check. */
 export const ABI_STRUCTS: readonly StructLayout[] = [
   ziriz_identity,
@@ -197,6 +212,7 @@ export const ABI_STRUCTS: readonly StructLayout[] = [
   ziriz_egress_value,
   ziriz_call_key,
   ziriz_call_value,
+  ziriz_hold,
   ziriz_event_hdr,
   ziriz_egress_event,
   ziriz_data_event,

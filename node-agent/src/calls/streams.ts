@@ -1,0 +1,119 @@
+/**
+ * Per-connection state of the bytes the agent has seen (only held or audited
+ * writes reach it): an HTTP request stream, or raw JSON-RPC text when the
+ * request line was sent in an earlier (allowed) write. Bounded: the oldest
+ * connections are forgotten first.
+ */
+import { RequestStream, startsWithRequestLine, type HttpRequest } from './http.js';
+import { classifyBody, classifyRequest, type Classified } from './classify.js';
+
+export interface Analysis extends Classified {
+  /** The message is not complete yet: its tail is in a later write. */
+  readonly incomplete: boolean;
+  /** For an incomplete JSON body: the text so far (for a lenient peek). */
+  readonly partialText?: string;
+  /** For an incomplete HTTP request: its line and headers (a route can be judged before the body). */
+  readonly pendingHead?: { readonly method: string; readonly target: string; readonly headers: ReadonlyMap<string, string> };
+}
+
+interface ConnState {
+  http?: RequestStream;
+  json?: string;
+}
+
+const MAX_JSON = 4 * 1024 * 1024;
+
+function mergeClassified(parts: readonly Classified[]): Classified {
+  const problem = parts.find((p) => p.problem !== undefined)?.problem;
+  return { calls: parts.flatMap((p) => p.calls), ...(problem !== undefined ? { problem } : {}) };
+}
+
+/** Is a JSON text unfinished (more opening than closing brackets outside strings)? */
+export function jsonUnfinished(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return inString || depth > 0;
+}
+
+export class ConnStreams {
+  private readonly conns = new Map<string, ConnState>();
+
+  constructor(private readonly max = 4096) {}
+
+  private state(key: string): ConnState {
+    let s = this.conns.get(key);
+    if (s) {
+      this.conns.delete(key); // refresh LRU position
+    } else {
+      s = {};
+      if (this.conns.size >= this.max) {
+        const oldest = this.conns.keys().next().value;
+        if (oldest !== undefined) this.conns.delete(oldest);
+      }
+    }
+    this.conns.set(key, s);
+    return s;
+  }
+
+  forget(key: string): void {
+    this.conns.delete(key);
+  }
+
+  /** Add one write's bytes to the connection and say what calls complete in it. */
+  push(key: string, data: Buffer, host?: string): Analysis {
+    const s = this.state(key);
+    if (s.http || (s.json === undefined && startsWithRequestLine(data))) {
+      s.http ??= new RequestStream();
+      let reqs: HttpRequest[];
+      try {
+        reqs = s.http.push(data);
+      } catch (e: unknown) {
+        this.forget(key);
+        return { calls: [], problem: `unparsable HTTP: ${e instanceof Error ? e.message : String(e)}`, incomplete: false };
+      }
+      const incomplete = s.http.pending > 0;
+      const head = incomplete ? s.http.pendingHead() : null;
+      if (!incomplete) delete s.http;
+      return { ...mergeClassified(reqs.map(classifyRequest)), incomplete, ...(head ? { pendingHead: head } : {}) };
+    }
+    const text = (s.json ?? '') + data.toString('utf8');
+    if (text.length > MAX_JSON) {
+      this.forget(key);
+      return { calls: [], problem: 'JSON-RPC message larger than 4 MiB', incomplete: false };
+    }
+    const body = stripChunkFraming(text);
+    const c = classifyBody(Buffer.from(body), host);
+    if (!c.parsed && jsonUnfinished(body)) {
+      s.json = text;
+      return { calls: [], incomplete: true, partialText: body };
+    }
+    delete s.json;
+    return { ...c, incomplete: false };
+  }
+}
+
+/** A chunked body seen without its headers: drop "size\r\n" lines and the terminating chunk. */
+export function stripChunkFraming(text: string): string {
+  if (!/^[0-9a-fA-F]{1,8}\r\n/.test(text)) return text;
+  let out = '';
+  let rest = text;
+  for (;;) {
+    const m = /^([0-9a-fA-F]{1,8})\r\n/.exec(rest);
+    if (!m) return out + rest;
+    const size = parseInt(m[1] ?? '0', 16);
+    if (size === 0) return out;
+    const chunk = rest.slice(m[0].length, m[0].length + size);
+    out += chunk;
+    rest = rest.slice(m[0].length + size).replace(/^\r\n/, '');
+    if (chunk.length < size) return out;
+  }
+}
