@@ -1,10 +1,14 @@
 /**
- * A list+watch cache that does not stay dead: client-node's ListWatch stops
- * for good on a list or watch error; this wrapper restarts it with capped
- * exponential backoff (with jitter) until stopped, and says whether the cache
- * is synced (its last list succeeded and no error happened since).
+ * A list+watch cache over client-node (the webhook's) that does not stay
+ * dead: client-node's ListWatch stops for good on a list or watch error; this
+ * wrapper restarts it with capped exponential backoff (with jitter) until
+ * stopped, and says whether the cache is synced (its last list succeeded and
+ * no error happened since). The node agent uses lean/informer.ts instead
+ * (same backoff and sync gate, no client-node).
  */
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import { Backoff } from './backoff.js';
+import { SyncGate } from './sync-gate.js';
 
 export interface InformerOptions {
   readonly name: string;
@@ -22,24 +26,24 @@ export class ResilientInformer<T extends KubernetesObject> {
   private readonly lw: ListWatch<T>;
   private stopped = true;
   private failures = 0;
-  private backoffMs: number;
+  private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | undefined;
-  private syncedFlag = false;
-  private syncWaiters: (() => void)[] = [];
+  private readonly gate: SyncGate;
   restarts = 0;
 
   constructor(kc: KubeConfig, path: string, listFn: ListPromise<T>, private readonly opts: InformerOptions) {
-    this.backoffMs = opts.minBackoffMs ?? 500;
+    this.backoff = new Backoff({ ...(opts.minBackoffMs !== undefined ? { minMs: opts.minBackoffMs } : {}), ...(opts.maxBackoffMs !== undefined ? { maxMs: opts.maxBackoffMs } : {}) });
+    this.gate = new SyncGate(opts.name);
     this.lw = new ListWatch(path, new Watch(kc), listFn, false, opts.labelSelector, opts.fieldSelector);
     this.lw.on('error', (err: unknown) => {
       this.failures++;
-      this.syncedFlag = false;
+      this.gate.close();
       this.scheduleRestart(err);
     });
   }
 
   get synced(): boolean {
-    return this.syncedFlag;
+    return this.gate.isOpen;
   }
 
   on(verb: Verb, cb: (obj: T) => void): void {
@@ -64,34 +68,22 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   async waitSynced(timeoutMs: number): Promise<void> {
-    if (this.syncedFlag) return;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => {
-        reject(new Error(`informer ${this.opts.name}: not synced after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.syncWaiters.push(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await this.gate.wait(timeoutMs);
   }
 
   private async attempt(): Promise<void> {
     const failuresBefore = this.failures;
     await this.lw.start();
     if (this.failures === failuresBefore && !this.stopped) {
-      this.syncedFlag = true;
-      this.backoffMs = this.opts.minBackoffMs ?? 500;
-      for (const w of this.syncWaiters.splice(0)) w();
+      this.backoff.reset();
+      this.gate.open();
     }
   }
 
   private scheduleRestart(err: unknown): void {
     if (this.stopped || this.timer) return;
-    const max = this.opts.maxBackoffMs ?? 30_000;
-    const delay = Math.min(max, this.backoffMs) * (0.8 + Math.random() * 0.4);
-    this.backoffMs = Math.min(max, this.backoffMs * 2);
-    this.opts.onError?.(err, Math.round(delay));
+    const delay = this.backoff.next();
+    this.opts.onError?.(err, delay);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.stopped) return;
@@ -102,7 +94,7 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.syncedFlag = false;
+    this.gate.close();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.lw.stop();

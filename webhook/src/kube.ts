@@ -16,7 +16,8 @@ import {
   type KubernetesObject,
   type V1Namespace,
 } from '@kubernetes/client-node';
-import { KubeApiError, kube } from '../../core/kube/errors.js';
+import { kube } from '../../core/kube/client-node-errors.js';
+import { KubeApiError } from '../../core/kube/errors.js';
 import { ResilientInformer } from '../../core/kube/informer.js';
 import { API_GROUP } from '../../core/policy/model.js';
 

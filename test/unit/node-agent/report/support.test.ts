@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ApiException } from '@kubernetes/client-node';
-import { KubeApiError, kube } from '../../../../core/kube/errors.js';
+import { kube } from '../../../../core/kube/client-node-errors.js';
+import { KubeApiError } from '../../../../core/kube/errors.js';
 import { eventName } from '../../../../node-agent/src/kube/writer.js';
 import { KeyedQueue } from '../../../../node-agent/src/report/keyed-queue.js';
 import { verdictLine, verdictRecord } from '../../../../node-agent/src/report/log-line.js';
