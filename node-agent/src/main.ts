@@ -5,8 +5,8 @@
  *   run              the node agent (configuration: environment, see agent/config.ts)
  *   teardown         remove every ziriz program, link, TC filter and pin from this node
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../../core/errors/ziriz-error.js';
+import { KubeClient } from '../../core/kube/lean/client.js';
 import { jsonLogger } from '../../core/log/json-log.js';
 import { startAgent } from './agent/agent.js';
 import { parseAgentConfig } from './agent/config.js';
@@ -19,17 +19,10 @@ const USAGE = `usage: ziriz-node-agent <command>
   run       run the node agent (NODE_NAME, KUBECONFIG or in-cluster config, ZIRIZ_* settings)
   teardown  remove ziriz's programs, links, TC filters and pins from this node`;
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  if (process.env.KUBECONFIG) kc.loadFromFile(process.env.KUBECONFIG);
-  else kc.loadFromCluster();
-  return kc;
-}
-
 async function run(): Promise<void> {
   const log = jsonLogger('node-agent');
   const cfg = parseAgentConfig(process.env);
-  const agent = await startAgent(cfg, kubeConfig(), log);
+  const agent = await startAgent(cfg, KubeClient.fromEnv(process.env, { userAgent: `ziriz-node-agent/${cfg.node}` }), log);
   const stop = (signal: string): void => {
     log('info', 'stopping; programs stay attached', { signal });
     void agent.stop().then(() => process.exit(0), (e: unknown) => {

@@ -13,7 +13,10 @@ import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { loadKubeConfig } from '../../hack/cluster/kubeconfig.js';
 import { waitFor } from '../../hack/cluster/wait.js';
 import { apply, isReady, isRunningPod, nodeAppDeployment, waitForPods } from '../../hack/cluster/workloads.js';
-import { KubeApiError, kube } from '../../core/kube/errors.js';
+import { kube } from '../../core/kube/client-node-errors.js';
+import { KubeApiError } from '../../core/kube/errors.js';
+import { KubeClient } from '../../core/kube/lean/client.js';
+import { loadKubeconfigFile } from '../../core/kube/lean/kubeconfig.js';
 import { KubeWriter } from '../../node-agent/src/kube/writer.js';
 import { PROTECTED_CONDITION } from '../../node-agent/src/report/condition.js';
 import { NodeAgentMetrics } from '../../node-agent/src/report/metrics.js';
@@ -96,6 +99,8 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
   this.timeout(180_000);
   let cluster: LocalCluster;
   let saKc: KubeConfig;
+  /** The lean client the node agent writes with, as the same ServiceAccount. */
+  let saKube: KubeClient;
   let metrics: NodeAgentMetrics;
   let reporter: Reporter;
   let out: Lines;
@@ -108,10 +113,12 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
       (!o.kind.startsWith('ClusterRole') || o.metadata.name === SA)));
     await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s']);
     await apply(cluster, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }]);
-    saKc = loadKubeConfig(await cluster.serviceAccountKubeconfig(SYSTEM_NS, SA));
+    const saKubeconfig = await cluster.serviceAccountKubeconfig(SYSTEM_NS, SA);
+    saKc = loadKubeConfig(saKubeconfig);
+    saKube = new KubeClient(loadKubeconfigFile(saKubeconfig));
     metrics = new NodeAgentMetrics({ defaultMetrics: false });
     out = new Lines();
-    reporter = new Reporter(new KubeWriter(saKc, { node: cluster.nodeName }), metrics, cluster.nodeName, { out, log: quietLog() });
+    reporter = new Reporter(new KubeWriter(saKube, { node: cluster.nodeName }), metrics, cluster.nodeName, { out, log: quietLog() });
   });
 
   afterEach(function () {
@@ -121,6 +128,7 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
   after(async () => {
     await reporter.close(2000).catch(() => undefined);
     await cluster.kubectl(['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+    saKube.close();
   });
 
   it('keeps a pod with the ziriz.io/protected readiness gate un-Ready until the condition is True; kubelet conditions survive', async () => {
@@ -217,7 +225,7 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
 
   it('caps Events for 10,000 denials to distinct targets; the rest is counted as suppressed, metrics stay exact', async () => {
     const identity = identityOf(pod, cluster.nodeName);
-    const flood = new Reporter(new KubeWriter(saKc, { node: cluster.nodeName }), metrics, cluster.nodeName, {
+    const flood = new Reporter(new KubeWriter(saKube, { node: cluster.nodeName }), metrics, cluster.nodeName, {
       out: new Lines(), log: quietLog(), aggregation: { maxKeys: 512 },
     });
     for (let i = 0; i < 10_000; i++) {
@@ -244,7 +252,7 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
   });
 
   it('treats a vanished pod, or a name now held by another pod, as gone (no error)', async () => {
-    const w = new KubeWriter(saKc, { node: cluster.nodeName });
+    const w = new KubeWriter(saKube, { node: cluster.nodeName });
     const c = { type: PROTECTED_CONDITION, status: 'True', reason: 'ProtectionAttached', message: 'x', lastTransitionTime: '2025-01-01T00:00:00Z' } as const;
     expect(await w.podCondition({ namespace: NS, name: 'no-such-pod', uid: 'u' }, c)).to.equal('gone');
     expect(await w.podCondition({ namespace: NS, name: pod.metadata?.name ?? '', uid: '00000000-0000-0000-0000-000000000000' }, c)).to.equal('gone');
@@ -262,7 +270,7 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
       input: JSON.stringify({ apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'agents', namespace: NS },
         status: { nodes: [{ nodeName: 'ghost', observedGeneration: 1, matchedPods: 7, enforcedPods: 7, lastUpdateTime: '2020-01-01T00:00:00Z' }] } }),
     });
-    const mk = (node: string): Reporter => new Reporter(new KubeWriter(saKc, { node }), new NodeAgentMetrics({ defaultMetrics: false }), node,
+    const mk = (node: string): Reporter => new Reporter(new KubeWriter(saKube, { node }), new NodeAgentMetrics({ defaultMetrics: false }), node,
       { out: new Lines(), log: quietLog(), staleNodeMs: 60_000 });
     const a = mk(cluster.nodeName);
     const b = mk('node-b');
@@ -290,7 +298,7 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
     expect(managers).to.include.members([`ziriz-node-agent/${cluster.nodeName}`, 'ziriz-node-agent/node-b']);
 
     // The totals write is conditional: at a stale resourceVersion the API server answers 409.
-    const w = new KubeWriter(saKc, { node: cluster.nodeName });
+    const w = new KubeWriter(saKube, { node: cluster.nodeName });
     const read = await w.readPolicy(NS, 'agents');
     if (read === 'gone') throw new Error('policy gone');
     const totals = { observedGeneration: 1, matchedPods: 0, enforcedPods: 0, conditions: [] };

@@ -4,8 +4,8 @@
  * Shutdown leaves every program, map and TC filter in place: enforcement does
  * not lapse while the agent is down or restarting.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
+import type { KubeClient } from '../../../core/kube/lean/client.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import { KubeWriter } from '../kube/writer.js';
 import { AgentWatch } from '../kube/watch.js';
@@ -29,12 +29,12 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export async function startAgent(cfg: AgentConfig, kc: KubeConfig, log: LogFn): Promise<RunningAgent> {
+export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn): Promise<RunningAgent> {
   const probe = runProbe();
   const metrics = new NodeAgentMetrics();
   const kernel = NodeKernel.open({ pinRoot: cfg.pinRoot, stateFile: cfg.stateFile, probe, log, ringBytes: cfg.ringBytes });
   for (let i = 0; i < kernel.attachFailures; i++) metrics.attachFailure('startup');
-  const writer = new KubeWriter(kc, {
+  const writer = new KubeWriter(kube, {
     node: cfg.node,
     onRetry: (op, err, attempt) => {
       metrics.apiRetries.inc({ op });
@@ -54,7 +54,7 @@ export async function startAgent(cfg: AgentConfig, kc: KubeConfig, log: LogFn): 
   sink.nodeHooks(kernel.attached, kernel.degraded());
   log('info', 'kernel hooks', { attached: kernel.attached, degraded: kernel.degraded() });
 
-  const watch = new AgentWatch(kc, cfg.node, (resource, err) => { log('warn', 'watch failed; restarting', { resource, error: errorMessage(err) }); });
+  const watch = new AgentWatch(kube, cfg.node, (resource, err) => { log('warn', 'watch failed; restarting', { resource, error: errorMessage(err) }); });
   const attribution = new Attribution(cfg.node);
   const reconciler = new Reconciler({
     node: cfg.node, ownNamespace: cfg.ownNamespace, watch, kernel, resolver: new PodResolver(log), attribution, sink,
@@ -91,6 +91,7 @@ export async function startAgent(cfg: AgentConfig, kc: KubeConfig, log: LogFn): 
       events?.close();
       await watch.stop();
       await reporter.close();
+      kube.close();
       await server.close();
       kernel.close();
     },

@@ -1,10 +1,10 @@
-/** PodFacts from a V1Pod (what the agent needs of it, with API defaults). */
-import type { V1Pod } from '@kubernetes/client-node';
+/** PodFacts from a Pod as the API sends it (what the agent needs of it, with API defaults). */
+import type { Pod } from '../../../core/kube/lean/types.js';
 import { PROTECTED_CONDITION } from '../../../core/identity/contract.js';
 import type { ObservedCondition } from '../report/types.js';
 import type { PodFacts } from './model.js';
 
-function podIPs(p: V1Pod): string[] {
+function podIPs(p: Pod): string[] {
   if (p.spec?.hostNetwork) return [];
   const ips = (p.status?.podIPs ?? []).map((x) => x.ip).filter((ip) => ip !== '');
   if (ips.length === 0 && p.status?.podIP) ips.push(p.status.podIP);
@@ -12,7 +12,7 @@ function podIPs(p: V1Pod): string[] {
 }
 
 /** containerID ("containerd://<id>") -> container name, for attribution. */
-function containerNames(p: V1Pod): Record<string, string> {
+function containerNames(p: Pod): Record<string, string> {
   const out: Record<string, string> = {};
   for (const c of [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])]) {
     const id = c.containerID?.replace(/^[a-z]+:\/\//, '');
@@ -21,13 +21,13 @@ function containerNames(p: V1Pod): Record<string, string> {
   return out;
 }
 
-function protectedCondition(p: V1Pod): ObservedCondition | null {
+function protectedCondition(p: Pod): ObservedCondition | null {
   const c = p.status?.conditions?.find((x) => x.type === PROTECTED_CONDITION);
   if (!c) return null;
   return { status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}) };
 }
 
-export function podFacts(p: V1Pod): PodFacts | null {
+export function podFacts(p: Pod): PodFacts | null {
   const meta = p.metadata;
   if (!meta?.uid) return null;
   const phase = p.status?.phase;

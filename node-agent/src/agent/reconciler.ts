@@ -6,9 +6,9 @@
  * events. While the caches are not synced it does nothing: the kernel keeps
  * enforcing what it was given last.
  */
-import type { V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import { scopeOf } from '../../../core/identity/scope.js';
+import type { Pod } from '../../../core/kube/lean/types.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import type { AgentPolicy } from '../../../core/policy/model.js';
 import { policyRef } from '../../../core/policy/model.js';
@@ -126,7 +126,7 @@ export class Reconciler {
 
   private async peers(policies: readonly AgentPolicy[]): Promise<(PeerPod & { name: string })[]> {
     const needed = policies.some((p) => p.spec.egress?.rules.some((r) => r.to.some((t) => t.selector !== undefined)));
-    const pods: readonly V1Pod[] = needed ? await this.d.watch.clusterPods() : this.d.watch.nodePods.list();
+    const pods: readonly Pod[] = needed ? await this.d.watch.clusterPods() : this.d.watch.nodePods.list();
     return pods.flatMap((p) => {
       const f = podFacts(p);
       return f ? [{ namespace: f.namespace, name: f.name, labels: f.labels, podIPs: f.podIPs }] : [];

@@ -3,37 +3,33 @@
  * spec.nodeName), every AgentPolicy, every Namespace (labels), and, only
  * while some policy names egress peers by selector, every pod (for their
  * IPs). Each cache restarts itself with backoff after any watch error.
+ * Lean client informers (core/kube/lean): no @kubernetes/client-node here.
  */
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Namespace, type V1Pod } from '@kubernetes/client-node';
-import { ResilientInformer } from '../../../core/kube/informer.js';
-import { API_GROUP } from '../../../core/policy/model.js';
-import type { AgentPolicyObject } from '../../../webhook/src/kube.js';
+import type { KubeClient } from '../../../core/kube/lean/client.js';
+import { Informer, type InformerOptions } from '../../../core/kube/lean/informer.js';
+import { NAMESPACES, PODS, type Resource } from '../../../core/kube/lean/resource.js';
+import type { KubeObject, Namespace, Pod } from '../../../core/kube/lean/types.js';
+import { AGENT_POLICIES, type AgentPolicyObject } from './resources.js';
 
 export type OnWatchError = (resource: string, err: unknown) => void;
 
 export class AgentWatch {
-  readonly nodePods: ResilientInformer<V1Pod>;
-  readonly policies: ResilientInformer<AgentPolicyObject>;
-  readonly namespaces: ResilientInformer<V1Namespace>;
-  private allPods: ResilientInformer<V1Pod> | undefined;
-  private readonly core: CoreV1Api;
+  readonly nodePods: Informer<Pod>;
+  readonly policies: Informer<AgentPolicyObject>;
+  readonly namespaces: Informer<Namespace>;
+  private allPods: Informer<Pod> | undefined;
 
-  constructor(private readonly kc: KubeConfig, readonly node: string, private readonly onError: OnWatchError) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const fieldSelector = `spec.nodeName=${node}`;
-    this.nodePods = new ResilientInformer<V1Pod>(kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces({ fieldSelector }), {
-      name: 'node-pods', fieldSelector, onError: (e) => { onError('pods', e); },
-    });
-    this.policies = new ResilientInformer<AgentPolicyObject>(
-      kc,
-      `/apis/${API_GROUP}/v1alpha1/agentpolicies`,
-      async () => (await custom.listClusterCustomObject({ group: API_GROUP, version: 'v1alpha1', plural: 'agentpolicies' })) as KubernetesListObject<AgentPolicyObject>,
-      { name: 'agentpolicies', onError: (e) => { onError('agentpolicies', e); } },
-    );
-    this.namespaces = new ResilientInformer<V1Namespace>(kc, '/api/v1/namespaces', () => this.core.listNamespace(), {
-      name: 'namespaces', onError: (e) => { onError('namespaces', e); },
-    });
+  constructor(private readonly client: KubeClient, readonly node: string, private readonly onError: OnWatchError,
+    private readonly tuning: Partial<Pick<InformerOptions, 'minBackoffMs' | 'maxBackoffMs' | 'watchTimeoutSeconds' | 'idleMs'>> = {}) {
+    this.nodePods = this.informer(PODS, 'node-pods', 'pods', { fieldSelector: `spec.nodeName=${node}` });
+    this.policies = this.informer(AGENT_POLICIES, 'agentpolicies', 'agentpolicies');
+    this.namespaces = this.informer(NAMESPACES, 'namespaces', 'namespaces');
+  }
+
+  private informer<T extends KubeObject>(
+    resource: Resource, name: string, reported: string, extra: Pick<InformerOptions, 'fieldSelector'> = {},
+  ): Informer<T> {
+    return new Informer<T>(this.client, resource, { name, ...extra, ...this.tuning, onError: (e) => { this.onError(reported, e); } });
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
@@ -45,11 +41,9 @@ export class AgentWatch {
   }
 
   /** Pods of the whole cluster, for selector peers; started on first need. */
-  async clusterPods(): Promise<readonly V1Pod[]> {
+  async clusterPods(): Promise<readonly Pod[]> {
     if (!this.allPods) {
-      this.allPods = new ResilientInformer<V1Pod>(this.kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces(), {
-        name: 'all-pods', onError: (e) => { this.onError('pods (cluster)', e); },
-      });
+      this.allPods = this.informer<Pod>(PODS, 'all-pods', 'pods (cluster)');
       await this.allPods.start();
     }
     return this.allPods.list();

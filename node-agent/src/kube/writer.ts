@@ -15,26 +15,18 @@
  * Connection errors, 429 and 5xx are retried with bounded backoff; 404 (and a
  * UID mismatch) comes back as 'gone', never as an error.
  */
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  EventsV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  V1MicroTime,
-  type KubeConfig,
-} from '@kubernetes/client-node';
-import { KubeApiError, kube } from '../../../core/kube/errors.js';
-import { API_GROUP } from '../../../core/policy/model.js';
+import { KubeApiError } from '../../../core/kube/errors.js';
+import type { KubeClient } from '../../../core/kube/lean/client.js';
+import { EVENTS, NODES, PODS } from '../../../core/kube/lean/resource.js';
+import type { KubeObject, Pod } from '../../../core/kube/lean/types.js';
 import type { ObjectRef } from '../report/aggregator.js';
 import { conditionPatch, type PodCondition } from '../report/condition.js';
 import { nodeApplyBody, type NodeEntry, type PolicyStatusRead, type PolicyTotals } from '../report/policy-status.js';
 import { DEFAULT_RETRY, realSleep, withRetry, type RetryPolicy, type Sleep } from '../report/retry.js';
 import type { ObservedCondition } from '../report/types.js';
+import { AGENT_POLICIES } from './resources.js';
 
 export const REPORTING_CONTROLLER = 'ziriz.io/node-agent';
-const VERSION = 'v1alpha1';
-const PLURAL = 'agentpolicies';
 
 export interface PodRef {
   readonly namespace: string;
@@ -92,8 +84,9 @@ export function eventName(regarding: string, ms: number, random: () => number = 
   return `${regarding.slice(0, 253 - suffix.length - 1)}.${suffix}`;
 }
 
-function micro(d: Date): V1MicroTime {
-  return new V1MicroTime(d.getTime());
+/** metav1.MicroTime: RFC 3339 with microseconds, `2025-01-01T12:00:00.123000Z` (as client-go writes it). */
+export function microTime(d: Date): string {
+  return `${d.toISOString().slice(0, -1)}000Z`;
 }
 
 /** 404, or a UID that no longer matches (the name now belongs to another object). */
@@ -105,15 +98,9 @@ function isGone(e: unknown): boolean {
 
 export class KubeWriter implements NodeAgentWrites {
   readonly node: string;
-  private readonly core: CoreV1Api;
-  private readonly events: EventsV1Api;
-  private readonly custom: CustomObjectsApi;
 
-  constructor(kc: KubeConfig, private readonly opts: KubeWriterOptions) {
+  constructor(private readonly client: KubeClient, private readonly opts: KubeWriterOptions) {
     this.node = opts.node;
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.events = kc.makeApiClient(EventsV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
   }
 
   get fieldManager(): string {
@@ -121,7 +108,7 @@ export class KubeWriter implements NodeAgentWrites {
   }
 
   private call<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(() => kube(op, fn), this.opts.retry ?? DEFAULT_RETRY, this.opts.sleep ?? realSleep,
+    return withRetry(fn, this.opts.retry ?? DEFAULT_RETRY, this.opts.sleep ?? realSleep,
       (e, attempt) => { this.opts.onRetry?.(op, e, attempt); });
   }
 
@@ -135,17 +122,16 @@ export class KubeWriter implements NodeAgentWrites {
   }
 
   async podCondition(pod: PodRef, c: PodCondition): Promise<'ok' | Gone> {
-    const r = await this.orGone(`patch pod ${pod.namespace}/${pod.name} status`, () =>
-      this.core.patchNamespacedPodStatus(
-        { namespace: pod.namespace, name: pod.name, body: conditionPatch(pod.uid, c), fieldManager: this.fieldManager },
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      ));
+    const op = `patch pod ${pod.namespace}/${pod.name} status`;
+    const r = await this.orGone(op, () =>
+      this.client.patch<Pod>(PODS, { namespace: pod.namespace, name: pod.name, subresource: 'status' }, 'strategic-merge',
+        conditionPatch(pod.uid, c), { op, fieldManager: this.fieldManager }));
     return r === 'gone' ? r : 'ok';
   }
 
   async readPodCondition(pod: PodRef, type: string): Promise<ObservedCondition | null | Gone> {
-    const p = await this.orGone(`read pod ${pod.namespace}/${pod.name} status`, () =>
-      this.core.readNamespacedPodStatus({ namespace: pod.namespace, name: pod.name }));
+    const op = `read pod ${pod.namespace}/${pod.name} status`;
+    const p = await this.orGone(op, () => this.client.get<Pod>(PODS, { namespace: pod.namespace, name: pod.name, subresource: 'status' }, { op }));
     if (p === 'gone' || p.metadata?.uid !== pod.uid) return 'gone';
     const c = p.status?.conditions?.find((x) => x.type === type);
     if (!c) return null;
@@ -160,7 +146,7 @@ export class KubeWriter implements NodeAgentWrites {
   async createEvent(e: EventBody): Promise<{ readonly name: string } | Gone> {
     const body = {
       metadata: { name: eventName(e.regarding.name, e.eventTime.getTime()), namespace: e.namespace },
-      eventTime: micro(e.eventTime),
+      eventTime: microTime(e.eventTime),
       type: e.type,
       reason: e.reason,
       action: e.action,
@@ -169,45 +155,42 @@ export class KubeWriter implements NodeAgentWrites {
       reportingInstance: this.node,
       regarding: { ...e.regarding },
       ...(e.related ? { related: { ...e.related } } : {}),
-      ...(e.series ? { series: { count: e.series.count, lastObservedTime: micro(e.series.lastObservedTime) } } : {}),
+      ...(e.series ? { series: { count: e.series.count, lastObservedTime: microTime(e.series.lastObservedTime) } } : {}),
     };
-    const r = await this.orGone(`create event ${e.reason} on ${e.regarding.kind} ${e.namespace}/${e.regarding.name}`, () =>
-      this.events.createNamespacedEvent({ namespace: e.namespace, body }));
+    const op = `create event ${e.reason} on ${e.regarding.kind} ${e.namespace}/${e.regarding.name}`;
+    const r = await this.orGone(op, () => this.client.create<KubeObject>(EVENTS, { namespace: e.namespace }, body, { op }));
     return r === 'gone' ? r : { name: r.metadata?.name ?? '' };
   }
 
   async eventSeries(namespace: string, name: string, count: number, lastObservedTime: Date): Promise<'ok' | Gone> {
-    const body = { series: { count, lastObservedTime: micro(lastObservedTime) } };
-    const r = await this.orGone(`patch event ${namespace}/${name} series`, () =>
-      this.events.patchNamespacedEvent({ namespace, name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
+    const body = { series: { count, lastObservedTime: microTime(lastObservedTime) } };
+    const op = `patch event ${namespace}/${name} series`;
+    const r = await this.orGone(op, () => this.client.patch<KubeObject>(EVENTS, { namespace, name }, 'merge', body, { op }));
     return r === 'gone' ? r : 'ok';
   }
 
   async applyPolicyNode(namespace: string, name: string, entry: NodeEntry): Promise<'ok' | Gone> {
-    const r = await this.orGone(`apply agentpolicy ${namespace}/${name} status.nodes[${entry.nodeName}]`, () =>
-      this.custom.patchNamespacedCustomObjectStatus(
-        { group: API_GROUP, version: VERSION, namespace, plural: PLURAL, name, body: nodeApplyBody(namespace, name, entry), fieldManager: this.fieldManager, force: true },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      ) as Promise<unknown>);
+    const op = `apply agentpolicy ${namespace}/${name} status.nodes[${entry.nodeName}]`;
+    const r = await this.orGone(op, () =>
+      this.client.apply<KubeObject>(AGENT_POLICIES, { namespace, name, subresource: 'status' }, nodeApplyBody(namespace, name, entry),
+        { op, fieldManager: this.fieldManager, force: true }));
     return r === 'gone' ? r : 'ok';
   }
 
   async readPolicy(namespace: string, name: string): Promise<PolicyRead | Gone> {
-    const r = await this.orGone(`read agentpolicy ${namespace}/${name} status`, () =>
-      this.custom.getNamespacedCustomObjectStatus({ group: API_GROUP, version: VERSION, namespace, plural: PLURAL, name }) as Promise<unknown>);
+    const op = `read agentpolicy ${namespace}/${name} status`;
+    const r = await this.orGone(op, () =>
+      this.client.get<KubeObject & { status?: PolicyStatusRead }>(AGENT_POLICIES, { namespace, name, subresource: 'status' }, { op }));
     if (r === 'gone') return r;
-    const o = r as { metadata?: { resourceVersion?: string; generation?: number }; status?: PolicyStatusRead };
-    return { resourceVersion: o.metadata?.resourceVersion ?? '', generation: o.metadata?.generation ?? 0, status: o.status ?? {} };
+    return { resourceVersion: r.metadata?.resourceVersion ?? '', generation: r.metadata?.generation ?? 0, status: r.status ?? {} };
   }
 
   async patchPolicyTotals(namespace: string, name: string, resourceVersion: string, totals: PolicyTotals, nodes?: readonly unknown[]): Promise<'ok' | Gone | 'conflict'> {
     const body = { metadata: { resourceVersion }, status: { ...totals, ...(nodes ? { nodes } : {}) } };
     try {
-      const r = await this.orGone(`patch agentpolicy ${namespace}/${name} status totals`, () =>
-        this.custom.patchNamespacedCustomObjectStatus(
-          { group: API_GROUP, version: VERSION, namespace, plural: PLURAL, name, body, fieldManager: 'ziriz-node-agent' },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        ) as Promise<unknown>);
+      const op = `patch agentpolicy ${namespace}/${name} status totals`;
+      const r = await this.orGone(op, () =>
+        this.client.patch<KubeObject>(AGENT_POLICIES, { namespace, name, subresource: 'status' }, 'merge', body, { op, fieldManager: 'ziriz-node-agent' }));
       return r === 'gone' ? r : 'ok';
     } catch (e: unknown) {
       if (e instanceof KubeApiError && e.conflict) return 'conflict';
@@ -216,7 +199,8 @@ export class KubeWriter implements NodeAgentWrites {
   }
 
   async nodeExists(name: string): Promise<boolean> {
-    const r = await this.orGone(`read node ${name}`, () => this.core.readNode({ name }));
+    const op = `read node ${name}`;
+    const r = await this.orGone(op, () => this.client.get<KubeObject>(NODES, { name }, { op }));
     return r !== 'gone';
   }
 }
