@@ -17,6 +17,7 @@ void Link::Init(Napi::Env env, Napi::Object exports) {
                                      InstanceMethod("fd", &Link::Fd),
                                      InstanceMethod("detach", &Link::Detach),
                                      InstanceMethod("destroy", &Link::Destroy),
+                                     InstanceMethod("destroyAsync", &Link::DestroyAsync),
                                  });
   ctor_ = Napi::Persistent(f);
   ctor_.SuppressDestruct();
@@ -85,6 +86,40 @@ Napi::Value Link::Destroy(const Napi::CallbackInfo& info) {
   if (link_) bpf_link__destroy(link_);
   link_ = nullptr;
   return info.Env().Undefined();
+}
+
+namespace {
+
+// Closing a uprobe link waits for the kernel to quiesce (~100 ms here): do it
+// on the libuv thread pool, never on the event loop.
+class DestroyWorker : public Napi::AsyncWorker {
+ public:
+  DestroyWorker(Napi::Env env, struct bpf_link* link)
+      : Napi::AsyncWorker(env), link_(link), deferred_(Napi::Promise::Deferred::New(env)) {}
+  void Execute() override { bpf_link__destroy(link_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ private:
+  struct bpf_link* link_;
+  Napi::Promise::Deferred deferred_;
+};
+
+}  // namespace
+
+// destroyAsync(): like destroy(), off the event loop; resolves when closed.
+Napi::Value Link::DestroyAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!link_) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Resolve(env.Undefined());
+    return d.Promise();
+  }
+  auto* w = new DestroyWorker(env, link_);
+  link_ = nullptr;
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 }  // namespace ziriz

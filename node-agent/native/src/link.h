@@ -20,6 +20,7 @@ class Link : public Napi::ObjectWrap<Link> {
   Napi::Value Fd(const Napi::CallbackInfo& info);
   Napi::Value Detach(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
+  Napi::Value DestroyAsync(const Napi::CallbackInfo& info);
 
   static Napi::FunctionReference ctor_;
   struct bpf_link* link_ = nullptr;

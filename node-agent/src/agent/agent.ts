@@ -13,6 +13,8 @@ import { runProbe } from '../probe/probe.js';
 import { NodeAgentMetrics } from '../report/metrics.js';
 import { MetricsServer } from '../report/metrics-server.js';
 import { Reporter } from '../report/reporter.js';
+import { HoldManager } from '../calls/holds.js';
+import { ProbeManager } from '../calls/probes.js';
 import { Attribution } from './attribution.js';
 import type { AgentConfig } from './config.js';
 import { EventsPath } from './events-path.js';
@@ -56,17 +58,28 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
 
   const watch = new AgentWatch(kube, cfg.node, (resource, err) => { log('warn', 'watch failed; restarting', { resource, error: errorMessage(err) }); });
   const attribution = new Attribution(cfg.node);
+  const sslObj = kernel.object('uprobe_ssl_write');
+  const gnutlsObj = kernel.object('uprobe_gnutls_send');
+  const probes = sslObj && gnutlsObj ? new ProbeManager({ ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send') }, log) : undefined;
+  const holds = probes
+    ? new HoldManager(attribution, sink, { ...(kernel.maps.ziriz_conn_hold ? { connHold: kernel.maps.ziriz_conn_hold } : {}), ...(kernel.maps.ziriz_holds ? { holds: kernel.maps.ziriz_holds } : {}) }, {
+        held: (seconds, outcome) => { metrics.holdSeconds.observe({ outcome }, seconds); },
+        audited: () => { metrics.callsAudited.inc(); },
+        failed: () => { metrics.judgeFailures.inc(); },
+      }, log)
+    : undefined;
   const reconciler = new Reconciler({
     node: cfg.node, ownNamespace: cfg.ownNamespace, watch, kernel, resolver: new PodResolver(log), attribution, sink,
-    ids: { policy: new IdAllocator(), identity: new IdAllocator() }, log, resyncMs: cfg.resyncMs,
+    ids: { policy: new IdAllocator(), identity: new IdAllocator() }, log, resyncMs: cfg.resyncMs, ...(probes ? { probes } : {}),
   });
   const ring = kernel.maps.ziriz_events;
-  const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log) : undefined;
+  const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log, probes && holds ? { probes, holds } : undefined) : undefined;
   events?.start();
   const statsTimer = setInterval(() => {
     if (events) {
       metrics.setRingBuffer(events.ringStats());
     }
+    if (probes) metrics.probedProcesses.set(probes.linkCount);
   }, 5000);
   statsTimer.unref();
 

@@ -9,6 +9,9 @@ import type { LogFn } from '../../../core/log/json-log.js';
 import type { BpfMap } from '../bpf/map.js';
 import { RecordDecodeError, decodeRecord } from '../bpf/records.js';
 import { RingBufferReader } from '../bpf/ringbuf.js';
+import { Op } from '../../../core/abi/enums.js';
+import type { HoldManager } from '../calls/holds.js';
+import type { ProbeManager } from '../calls/probes.js';
 import type { Attribution } from './attribution.js';
 import type { ReportSink } from './sink.js';
 import { egressVerdict } from './verdicts.js';
@@ -18,10 +21,16 @@ export interface EventStats {
   decodeErrors: number;
   verdicts: number;
   kills: number;
+  execHolds: number;
+}
+
+export interface CallPaths {
+  readonly holds: HoldManager;
+  readonly probes: ProbeManager;
 }
 
 export class EventsPath {
-  readonly stats: EventStats = { records: 0, decodeErrors: 0, verdicts: 0, kills: 0 };
+  readonly stats: EventStats = { records: 0, decodeErrors: 0, verdicts: 0, kills: 0, execHolds: 0 };
   private readonly reader: RingBufferReader;
 
   constructor(
@@ -30,6 +39,7 @@ export class EventsPath {
     private readonly sink: ReportSink,
     private readonly onUnknownExec: () => void,
     private readonly log: LogFn,
+    private readonly calls?: CallPaths,
   ) {
     this.reader = new RingBufferReader(ring, (buf, s, e) => { this.record(buf, s, e); }, {
       onSinkError: (e) => { this.log('error', 'record handler failed', { error: errorMessage(e) }); },
@@ -60,8 +70,27 @@ export class EventsPath {
       this.stats.verdicts++;
       if (v.verdict === 'deny' && v.action === 'Kill' && rec.hdr.pid > 1) this.kill(rec.hdr.pid);
       this.sink.verdict(v);
-    } else if (rec.kind === 'exec' && this.attribution.container(rec.hdr.cgroupId) === undefined) {
-      this.onUnknownExec();
+    } else if (rec.kind === 'data' && (rec.hdr.op === Op.CALL_HOLD || rec.hdr.op === Op.CALL_SEEN)) {
+      this.calls?.holds.handle(rec);
+    } else if (rec.kind === 'exec') {
+      if (rec.held) this.execHold(rec.hdr.pid);
+      if (this.attribution.container(rec.hdr.cgroupId) === undefined) this.onUnknownExec();
+    }
+  }
+
+  /** A new program of a probed pod, stopped at exec: attach its probes, then let it run. */
+  private execHold(pid: number): void {
+    this.stats.execHolds++;
+    try {
+      this.calls?.probes.ensure(pid);
+    } catch (e: unknown) {
+      this.log('error', 'probes for a held exec failed', { pid, error: errorMessage(e) });
+    } finally {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // exited meanwhile
+      }
     }
   }
 

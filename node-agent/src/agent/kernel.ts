@@ -41,7 +41,7 @@ export interface Degraded {
   readonly why: string;
 }
 
-const MAP_NAMES = ['ziriz_identity', 'ziriz_egress', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_counters', 'ziriz_events'] as const;
+const MAP_NAMES = ['ziriz_identity', 'ziriz_egress', 'ziriz_calls', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_conn_hold', 'ziriz_holds', 'ziriz_counters', 'ziriz_events'] as const;
 type MapName = (typeof MAP_NAMES)[number];
 
 export class NodeKernel {
@@ -60,9 +60,16 @@ export class NodeKernel {
   static open(opts: KernelOptions): NodeKernel {
     mkdirSync(join(opts.pinRoot, 'links'), { recursive: true });
     const k = new NodeKernel(opts);
-    for (const spec of NODE_PROGRAMS) k.load(spec);
+    // Per-process probes first: whether they load decides if new processes are held at exec.
+    for (const spec of NODE_PROGRAMS.filter((p) => p.attach === 'uprobe-process')) k.load(spec);
+    for (const spec of NODE_PROGRAMS.filter((p) => p.attach !== 'uprobe-process')) k.load(spec);
     k.collectMaps();
     return k;
+  }
+
+  /** The objects whose programs are attached per process (calls/probes.ts); undefined if not loaded. */
+  object(name: string): BpfObject | undefined {
+    return this.objects.get(name);
   }
 
   private load(spec: ProgramSpec): void {
@@ -72,12 +79,15 @@ export class NodeKernel {
       return;
     }
     try {
+      // Hold new processes at exec only when their probes can be attached.
+      const globals = spec.object === 'tp_sched_exec' && this.objects.has('uprobe_ssl_write') ? { ziriz_exec_hold: Buffer.from([1]) } : undefined;
       const obj = BpfObject.load(bpfObject(spec.object), {
         pinRoot: this.opts.pinRoot,
+        ...(globals ? { globals } : {}),
         ...(this.opts.ringBytes ? { mapMaxEntries: { ziriz_events: this.opts.ringBytes } } : {}),
       });
       this.objects.set(spec.object, obj);
-      if (spec.attach !== 'tc-pod') this.attachNodeWide(spec, obj);
+      if (spec.attach === 'cgroup-root' || spec.attach === 'tp_btf') this.attachNodeWide(spec, obj);
       this.hooks.add(spec.hook);
     } catch (e: unknown) {
       this.fail(spec, errorMessage(e));
@@ -133,7 +143,6 @@ export class NodeKernel {
         : 'bpf is not in the active LSM list of this kernel';
       out.push({ hook: 'lsm-file-exec-socket', why });
     }
-    out.push({ hook: 'tls-uprobes', why: 'tool-level (MCP/A2A/HTTP) enforcement is not enabled in this node agent yet' });
     return out;
   }
 
@@ -148,6 +157,7 @@ export class NodeKernel {
     }
     const steps: [MapName, Map<string, Entry>, ((k: Buffer, v: Buffer) => boolean) | undefined][] = [
       ['ziriz_egress', toEntries(d.egress), undefined],
+      ['ziriz_calls', toEntries(d.calls), undefined],
       ['ziriz_pod_ips', toEntries(d.podIps), undefined],
       ['ziriz_pod_uids', toEntries(d.podUids), undefined],
       // Entries the exec program made for pod cgroups not resolved yet belong to live pods: keep them.

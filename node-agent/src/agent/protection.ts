@@ -9,6 +9,8 @@ export interface NodeHooks {
   readonly degraded: readonly Degraded[];
   /** host ifindexes whose TC filter is in place */
   readonly tcInPlace: ReadonlySet<number>;
+  /** pods (uid) every process of which has its uprobes */
+  readonly probedPods: ReadonlySet<string>;
 }
 
 /** Weaker substitutes that are in force when a hook is missing. */
@@ -23,11 +25,12 @@ export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks):
   for (const need of plan.needs) {
     const missing = hooks.degraded.find((d) => d.hook === need);
     const tcMissing = need === 'egress-tc' && !plan.resolution.veths.some((v) => hooks.tcInPlace.has(v.ifindex));
-    if (hooks.attached.has(need) && !tcMissing) {
+    const probesMissing = need === 'tls-uprobes' && !hooks.probedPods.has(plan.facts.uid);
+    if (hooks.attached.has(need) && !tcMissing && !probesMissing) {
       attached.push(need);
       continue;
     }
-    const why = missing?.why ?? (tcMissing ? 'the pod veth has no TC filter yet' : 'not attached on this node');
+    const why = missing?.why ?? (tcMissing ? 'the pod veth has no TC filter yet' : probesMissing ? 'not every process of the pod has its uprobes yet' : 'not attached on this node');
     const substitute = SUBSTITUTES[need];
     degraded.push({ hook: need, why, ...(substitute ? { substitute } : {}) });
   }

@@ -25,6 +25,7 @@ import { UNRESOLVED, type PodFacts } from './model.js';
 import { protectionOf } from './protection.js';
 import type { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
+import type { ProbeManager } from '../calls/probes.js';
 
 export interface ReconcilerDeps {
   readonly node: string;
@@ -37,6 +38,8 @@ export interface ReconcilerDeps {
   readonly ids: { readonly policy: IdAllocator; readonly identity: IdAllocator };
   readonly log: LogFn;
   readonly resyncMs: number;
+  /** Per-process uprobes (tool-level enforcement); absent when the kernel cannot provide them. */
+  readonly probes?: ProbeManager;
 }
 
 export interface ReconcileResult {
@@ -156,12 +159,14 @@ export class Reconciler {
     const ifnames = new Map(pods.flatMap((p) => p.resolution.veths.map((v) => [v.ifindex, v.name] as const)));
     const tcInPlace = kernel.syncTc(desired.tc, ifnames);
     lap('tc');
+    const probedPods = this.syncProbes(desired);
+    lap('probes');
     this.d.attribution.update(desired.plans, peers);
     this.d.ids.identity.retain(new Set(desired.plans.keys()));
     this.d.ids.policy.retain(new Set([...desired.plans.values()].map((p) => p.digest).filter((x) => x !== '')));
     this.last = desired;
 
-    const protectedPods = this.report(desired, tcInPlace, policies);
+    const protectedPods = this.report(desired, tcInPlace, probedPods, policies);
     lap('report');
     const unresolved = [...desired.plans.values()].filter((p) => !p.facts.terminal && p.resolution.podCgroup === null).length;
     this.scheduleRetry(unresolved);
@@ -171,8 +176,26 @@ export class Reconciler {
     return { pods: desired.plans.size, protectedPods, written, removed, unresolved };
   }
 
-  private report(desired: DesiredKernel, tcInPlace: ReadonlySet<number>, policies: readonly AgentPolicy[]): number {
-    const hooks = { attached: new Set<HookName>(this.d.kernel.attached), degraded: this.d.kernel.degraded(), tcInPlace };
+  /** uprobes on every process of pods whose policy covers MCP/A2A/HTTP; returns the pods fully probed. */
+  private syncProbes(desired: DesiredKernel): Set<string> {
+    const probed = new Set<string>();
+    const probes = this.d.probes;
+    if (!probes) return probed;
+    const pids = new Set<number>();
+    for (const plan of desired.plans.values()) {
+      if (!plan.needs.includes('tls-uprobes') || plan.resolution.pids.length === 0) continue;
+      for (const pid of plan.resolution.pids) {
+        probes.ensure(pid);
+        pids.add(pid);
+      }
+      probed.add(plan.facts.uid);
+    }
+    probes.retain(pids);
+    return probed;
+  }
+
+  private report(desired: DesiredKernel, tcInPlace: ReadonlySet<number>, probedPods: ReadonlySet<string>, policies: readonly AgentPolicy[]): number {
+    const hooks = { attached: new Set<HookName>(this.d.kernel.attached), degraded: this.d.kernel.degraded(), tcInPlace, probedPods };
     for (const uid of this.reportedPods) if (!desired.plans.has(uid)) this.d.sink.podGone(uid);
     this.reportedPods = new Set(desired.plans.keys());
     let count = 0;

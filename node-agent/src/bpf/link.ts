@@ -49,4 +49,14 @@ export class Link {
     this.destroyed = true;
     this.handle.destroy();
   }
+
+  /**
+   * destroy() on the thread pool: closing a uprobe link waits for the kernel
+   * (~100 ms per link on these machines), which must not stall the event loop.
+   */
+  async destroyAsync(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.handle.destroyAsync();
+  }
 }

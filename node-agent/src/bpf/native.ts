@@ -33,6 +33,7 @@ export interface NativeLink {
   fd(): number;
   detach(): void;
   destroy(): void;
+  destroyAsync(): Promise<void>;
 }
 
 export interface NativeObject {

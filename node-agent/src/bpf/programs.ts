@@ -12,7 +12,9 @@ export type AttachKind =
   /** a BTF tracepoint (attach target in the section); link pinned */
   | 'tp_btf'
   /** a TC classifier on each protected pod's host veth (ingress = the pod's egress) */
-  | 'tc-pod';
+  | 'tc-pod'
+  /** uprobes attached per process of a protected pod (pid filter), by calls/probes.ts */
+  | 'uprobe-process';
 
 export interface ProgramSpec {
   readonly object: string;
@@ -29,6 +31,9 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
   { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf' },
   { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc' },
+  { object: 'uprobe_ssl_write', program: 'ziriz_ssl_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
+  { object: 'uprobe_gnutls_send', program: 'ziriz_gnutls_send', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
+  { object: 'uprobe_libc_send', program: 'ziriz_libc_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
 ];
 
 /** TC filter slot of ziriz on a veth: distinctive, so other tools' filters are left alone. */

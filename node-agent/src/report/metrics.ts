@@ -123,6 +123,17 @@ export class NodeAgentMetrics {
     registers: [this.registry],
   });
 
+  readonly holdSeconds = new Histogram({
+    name: 'ziriz_node_agent_hold_seconds',
+    help: 'Time a held call was stopped: from the probe firing (kernel clock) to resume or kill, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1],
+    registers: [this.registry],
+  });
+  readonly callsAudited = new Counter({ name: 'ziriz_node_agent_calls_audited_total', help: 'Calls an Audit policy would have blocked (reported, not held)', registers: [this.registry] });
+  readonly judgeFailures = new Counter({ name: 'ziriz_node_agent_judge_failures_total', help: 'Held calls the agent could not judge (blocked: fail closed)', registers: [this.registry] });
+  readonly probedProcesses = new Gauge({ name: 'ziriz_node_agent_probed_links', help: 'Per-process uprobe links in place', registers: [this.registry] });
+
   private readonly increases = new Increases();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

@@ -1,0 +1,76 @@
+/**
+ * An AI agent's tool and API client, for the tests and the demo. Reads one
+ * JSON command per stdin line and answers one JSON line each:
+ *   {"op":"mcp","tool":"get_customer","args":{"id":1}}   MCP tools/call (official SDK, Streamable HTTP)
+ *   {"op":"http","method":"POST","path":"/api/v2/customers?limit=10"}   REST (fetch)
+ *   {"op":"a2a","method":"message/send"}                  A2A JSON-RPC (fetch)
+ *   {"op":"connect","host":"10.244.0.9","port":8080}      a TCP connection attempt
+ * SERVER_URL is the server's base URL (https://... uses NODE_EXTRA_CA_CERTS to
+ * trust it). Prints "ready" first, so a test can attach probes before any call.
+ */
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const base = process.env.SERVER_URL ?? 'https://127.0.0.1:8443';
+let mcp: Client | undefined;
+
+async function mcpClient(): Promise<Client> {
+  if (mcp) return mcp;
+  const c = new Client({ name: 'gpt-orchestrator', version: '1.0.0' });
+  await c.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
+  mcp = c;
+  return c;
+}
+
+type Command =
+  | { op: 'mcp'; tool: string; args?: Record<string, unknown> }
+  | { op: 'http'; method: string; path: string; body?: string }
+  | { op: 'a2a'; method: string }
+  | { op: 'connect'; host: string; port: number };
+
+async function run(cmd: Command): Promise<unknown> {
+  switch (cmd.op) {
+    case 'mcp': {
+      const c = await mcpClient();
+      const r = await c.callTool({ name: cmd.tool, arguments: cmd.args ?? {} });
+      return { isError: r.isError === true, content: r.content };
+    }
+    case 'http': {
+      const r = await fetch(new URL(cmd.path, base), { method: cmd.method, ...(cmd.body !== undefined ? { body: cmd.body, headers: { 'content-type': 'application/json' } } : {}) });
+      return { status: r.status, body: await r.text() };
+    }
+    case 'a2a': {
+      const r = await fetch(new URL('/a2a', base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: cmd.method, params: { message: { role: 'user', parts: [{ kind: 'text', text: 'hello' }] } } }),
+      });
+      return { status: r.status, body: await r.text() };
+    }
+    case 'connect':
+      return new Promise((resolve) => {
+        const s = connect({ host: cmd.host, port: cmd.port });
+        const t = setTimeout(() => { s.destroy(); resolve({ code: 'TIMEOUT' }); }, 2000);
+        s.on('connect', () => { clearTimeout(t); s.destroy(); resolve({ code: 'ok' }); });
+        s.on('error', (e: NodeJS.ErrnoException) => { clearTimeout(t); resolve({ code: e.code ?? 'ERROR' }); });
+      });
+  }
+}
+
+const lines = createInterface({ input: process.stdin });
+process.stdout.write('ready\n');
+let chain: Promise<void> = Promise.resolve();
+lines.on('line', (line) => {
+  chain = chain.then(async () => {
+    let out: unknown;
+    try {
+      out = { ok: true, result: await run(JSON.parse(line) as Command) };
+    } catch (e: unknown) {
+      out = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  });
+});
+lines.on('close', () => { void chain.then(() => mcp?.close()).then(() => process.exit(0)); });

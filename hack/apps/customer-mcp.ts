@@ -1,0 +1,110 @@
+/**
+ * customer-mcp: the seed story's servers in one process, used by the tests and
+ * the demo. Over HTTPS (ZIRIZ_TLS_CERT/KEY files) or plain HTTP:
+ *   POST /mcp                MCP Streamable HTTP (official SDK, stateless):
+ *                            tools get_customer, get_all_customers, delete_customer
+ *   GET|POST /api/v2/customers?limit=N   a REST API
+ *   POST /a2a                an A2A JSON-RPC endpoint (message/send, tasks/get)
+ * Every tool/API/A2A execution is appended to $SIDE_EFFECTS (one JSON line),
+ * so a test can prove a blocked call never ran. Prints "listening <port>".
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+
+const sideEffects = process.env.SIDE_EFFECTS ?? '';
+const CUSTOMERS = [
+  { id: 1, name: 'Ada', status: 'active' },
+  { id: 2, name: 'Grace', status: 'inactive' },
+];
+
+function ran(what: string, detail: unknown): void {
+  if (sideEffects) appendFileSync(sideEffects, `${JSON.stringify({ what, detail, at: Date.now() })}\n`);
+}
+
+function text(value: unknown): { content: { type: 'text'; text: string }[] } {
+  return { content: [{ type: 'text', text: JSON.stringify(value) }] };
+}
+
+function mcpServer(): McpServer {
+  const s = new McpServer({ name: 'customer-mcp', version: '1.0.0' });
+  s.registerTool('get_customer', { description: 'One customer by id', inputSchema: { id: z.number() } }, ({ id }) => {
+    ran('get_customer', { id });
+    return text(CUSTOMERS.find((c) => c.id === id) ?? null);
+  });
+  s.registerTool('get_all_customers', { description: 'Every customer matching a filter', inputSchema: { filter: z.string() } }, ({ filter }) => {
+    ran('get_all_customers', { filter });
+    return text(filter === 'none' ? CUSTOMERS : CUSTOMERS.filter((c) => c.status === filter));
+  });
+  s.registerTool('delete_customer', { description: 'Delete a customer', inputSchema: { id: z.number() } }, ({ id }) => {
+    ran('delete_customer', { id });
+    return text({ deleted: id });
+  });
+  return s;
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  let data = '';
+  for await (const chunk of req) data += (chunk as Buffer).toString();
+  return data;
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === '/mcp') {
+    const raw = await body(req);
+    let parsed: unknown;
+    try {
+      parsed = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      json(res, 400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+      return;
+    }
+    const server = mcpServer();
+    const transport = new StreamableHTTPServerTransport({}); // no session id generator: stateless
+    res.on('close', () => { void transport.close(); void server.close(); });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, parsed);
+    return;
+  }
+  if (url.pathname === '/api/v2/customers') {
+    await body(req);
+    const limit = Number(url.searchParams.get('limit') ?? '10');
+    ran('rest', { method: req.method, limit });
+    json(res, 200, CUSTOMERS.slice(0, limit));
+    return;
+  }
+  if (url.pathname === '/a2a') {
+    const msg = JSON.parse(await body(req)) as { id?: unknown; method?: string };
+    if (msg.method === 'message/send' || msg.method === 'tasks/get') {
+      ran('a2a', { method: msg.method });
+      json(res, 200, { jsonrpc: '2.0', id: msg.id ?? null, result: { kind: 'task', id: 't1', status: { state: 'completed' } } });
+    } else {
+      json(res, 200, { jsonrpc: '2.0', id: msg.id ?? null, error: { code: -32601, message: `Method not found: ${msg.method ?? ''}` } });
+    }
+    return;
+  }
+  json(res, 404, { error: 'not found' });
+}
+
+const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  handle(req, res).catch((e: unknown) => {
+    if (!res.headersSent) json(res, 500, { error: String(e) });
+  });
+};
+const certFile = process.env.ZIRIZ_TLS_CERT;
+const keyFile = process.env.ZIRIZ_TLS_KEY;
+const server = certFile && keyFile
+  ? createHttps({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, handler)
+  : createHttp(handler);
+server.listen(Number(process.env.PORT ?? '0'), process.env.HOST ?? '127.0.0.1', () => {
+  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
+});

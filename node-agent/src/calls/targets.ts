@@ -1,0 +1,102 @@
+/**
+ * Where a process's TLS and socket-send functions are, as paths the agent can
+ * open: the executable (Node.js exports OpenSSL's SSL_write) and the TLS/libc
+ * libraries it maps, or can map later (dlopen), inside its container's root
+ * (/proc/PID/root/...). Pure parsing of /proc/PID/maps plus directory checks.
+ */
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
+
+export interface ProbeTarget {
+  /** Path the agent opens (through /proc/PID/root). */
+  readonly binary: string;
+  readonly symbol: string;
+  readonly program: string;
+}
+
+/** Functions probed, by library kind. Entry probes only: the call is judged before it runs. */
+export const PROBED_FUNCTIONS = {
+  openssl: [
+    { symbol: 'SSL_write', program: 'ziriz_ssl_write' },
+    { symbol: 'SSL_write_ex', program: 'ziriz_ssl_write_ex' },
+  ],
+  gnutls: [{ symbol: 'gnutls_record_send', program: 'ziriz_gnutls_send' }],
+  libc: [
+    { symbol: 'write', program: 'ziriz_libc_write' },
+    { symbol: 'send', program: 'ziriz_libc_write' },
+    { symbol: 'sendto', program: 'ziriz_libc_write' },
+    { symbol: 'writev', program: 'ziriz_libc_writev' },
+  ],
+} as const;
+export type LibKind = keyof typeof PROBED_FUNCTIONS;
+
+const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
+const LIB_NAMES: Readonly<Record<LibKind, readonly string[]>> = {
+  openssl: ['libssl.so.3', 'libssl.so.1.1'],
+  gnutls: ['libgnutls.so.30'],
+  libc: ['libc.so.6'],
+};
+
+export function libKind(path: string): LibKind | null {
+  const b = basename(path);
+  if (b.startsWith("libssl.so")) return 'openssl';
+  if (b.startsWith("libgnutls.so")) return 'gnutls';
+  if (b.startsWith("libc.so") || /^libc-2\.\d+\.so$/.test(b)) return 'libc';
+  return null;
+}
+
+/** File-backed mappings of /proc/PID/maps (paths as the process sees them). */
+export function mappedFiles(maps: string): string[] {
+  const out = new Set<string>();
+  for (const line of maps.split('\n')) {
+    const path = line.split(/\s+/).slice(5).join(' ');
+    if (path.startsWith('/') && !path.endsWith(' (deleted)')) out.add(path);
+  }
+  return [...out];
+}
+
+/** Every probe target of process `pid`, deduplicated by (binary, symbol). */
+export function probeTargets(pid: number): ProbeTarget[] {
+  const root = `/proc/${pid}/root`;
+  const targets = new Map<string, ProbeTarget>();
+  const add = (inner: string, kind: LibKind): void => {
+    for (const f of PROBED_FUNCTIONS[kind]) {
+      const binary = `${root}${inner}`;
+      targets.set(`${binary}#${f.symbol}`, { binary, symbol: f.symbol, program: f.program });
+    }
+  };
+  let exe: string;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return [];
+  }
+  // The executable may embed OpenSSL (Node.js, statically linked clients): try its symbols.
+  add(exe, 'openssl');
+  let maps: string;
+  try {
+    maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  } catch {
+    maps = '';
+  }
+  const seenKinds = new Set<LibKind>();
+  for (const f of mappedFiles(maps)) {
+    const kind = libKind(f);
+    if (kind) {
+      add(f, kind);
+      seenKinds.add(kind);
+    }
+  }
+  // Not mapped yet (dlopen later, or exec held before the loader ran): the container's standard copies.
+  for (const [kind, names] of Object.entries(LIB_NAMES) as [LibKind, readonly string[]][]) {
+    if (seenKinds.has(kind)) continue;
+    for (const dir of LIB_DIRS) {
+      const hit = names.find((n) => existsSync(`${root}${dir}/${n}`));
+      if (hit) {
+        add(`${dir}/${hit}`, kind);
+        break;
+      }
+    }
+  }
+  return [...targets.values()];
+}
