@@ -5,7 +5,7 @@
  * kernel does the cheap part and is only a fast-path ALLOW filter.
  *
  *  - An HTTP request line ("POST /path HTTP/1.1") is hashed as "METHOD /path"
- *    and looked up as an HTTP route; a JSON-RPC message ("jsonrpc") with one
+ *    and looked up as an HTTP route; a JSON-RPC message ("jsonrpc" or "method") with one
  *    unescaped "method" is an MCP tools/call (its one unescaped "name" is the
  *    tool) or an A2A method.
  *  - A name found in ziriz_calls with ALLOW passes with no userspace round
@@ -347,8 +347,13 @@ static __always_inline void zjudge(const struct ziriz_identity *id, const __u8 *
 				return;
 		}
 	}
+	if (!(cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)))
+		return;
+	/* "method" alone counts too: a message split over writes may carry "jsonrpc" last. */
 	rpc = zfind(zscan_jsonrpc, d, n);
-	if (rpc.count > 0 && (cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)))
+	if (rpc.count == 0)
+		rpc = zfind(zscan_method, d, n);
+	if (rpc.count > 0)
 		zjudge_jsonrpc(id, d, n, len > n, j);
 }
 

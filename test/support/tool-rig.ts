@@ -107,6 +107,14 @@ export class ToolRig {
     return new AgentClient(child);
   }
 
+  get cgroupPath(): string {
+    return this.cgroup.path;
+  }
+
+  get certFile(): string {
+    return join(this.dir, 'tls.crt');
+  }
+
   ranTools(): string[] {
     return readFileSync(this.sideEffects, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { what: string }).what);
   }
