@@ -27,5 +27,5 @@ const s = connect({ host: '127.0.0.1', port: Number(port) }, () => {
 let out = '';
 s.on('data', (d: Buffer) => (out += d.toString()));
 s.on('end', () => { process.stdout.write(out); process.exit(0); });
-s.on('error', (e) => { process.stdout.write(`error ${e.message}\n`); process.exit(0); });
+s.on('error', (e: Error) => { process.stdout.write(`error ${e.message}\n`); process.exit(0); });
 setTimeout(() => { process.stdout.write(`timeout ${out}\n`); process.exit(0); }, 10_000).unref();
