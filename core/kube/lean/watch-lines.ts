@@ -65,7 +65,7 @@ export class LineSplitter {
   }
 }
 
-/** Chunks in, events out: LineSplitter + decodeWatchEvent. */
+/** Chunks in, events out: LineSplitter + decodeWatchEvent, one line at a time (a bad line throws after the good ones before it). */
 export class WatchDecoder<T extends KubeObject> {
   private readonly lines: LineSplitter;
 
@@ -73,13 +73,13 @@ export class WatchDecoder<T extends KubeObject> {
     this.lines = new LineSplitter(op, maxLine);
   }
 
-  push(chunk: Buffer | string): WatchEvent<T>[] {
-    return this.lines.push(chunk).map((l) => decodeWatchEvent<T>(l, this.op));
+  *push(chunk: Buffer | string): Generator<WatchEvent<T>> {
+    for (const l of this.lines.push(chunk)) yield decodeWatchEvent<T>(l, this.op);
   }
 
   /** The last line when the stream ended without a newline after it. */
-  end(): WatchEvent<T>[] {
+  *end(): Generator<WatchEvent<T>> {
     const rest = this.lines.end();
-    return rest === '' ? [] : [decodeWatchEvent<T>(rest, this.op)];
+    if (rest !== '') yield decodeWatchEvent<T>(rest, this.op);
   }
 }

@@ -40,7 +40,7 @@ function consume<T extends KubeObject>(res: IncomingMessage, op: string, caller:
       else resolve(end);
     };
     const idle = setTimeout(() => { finish('idle'); }, idleMs);
-    const deliver = (events: readonly WatchEvent<T>[]): void => {
+    const deliver = (events: Iterable<WatchEvent<T>>): void => {
       for (const e of events) {
         if (done) return;
         if (e.type === 'ERROR') {
