@@ -151,8 +151,10 @@ export class Informer<T extends KubeObject> {
       ...(this.opts.watchTimeoutSeconds !== undefined ? { timeoutSeconds: this.opts.watchTimeoutSeconds } : {}),
       ...(this.opts.idleMs !== undefined ? { idleMs: this.opts.idleMs } : {}),
     }, (e) => {
-      events++;
-      this.goneInARow = 0;
+      if (events++ === 0) {
+        this.goneInARow = 0;
+        this.backoff.reset();
+      }
       this.apply(e);
     });
     if (end === 'closed' && events === 0 && performance.now() - started < SPIN_MS) await this.pause(this.backoff.next());

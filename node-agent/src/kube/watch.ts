@@ -19,8 +19,7 @@ export class AgentWatch {
   readonly namespaces: Informer<Namespace>;
   private allPods: Informer<Pod> | undefined;
 
-  constructor(private readonly client: KubeClient, readonly node: string, private readonly onError: OnWatchError,
-    private readonly tuning: Partial<Pick<InformerOptions, 'minBackoffMs' | 'maxBackoffMs' | 'watchTimeoutSeconds' | 'idleMs'>> = {}) {
+  constructor(private readonly client: KubeClient, readonly node: string, private readonly onError: OnWatchError) {
     this.nodePods = this.informer(PODS, 'node-pods', 'pods', { fieldSelector: `spec.nodeName=${node}` });
     this.policies = this.informer(AGENT_POLICIES, 'agentpolicies', 'agentpolicies');
     this.namespaces = this.informer(NAMESPACES, 'namespaces', 'namespaces');
@@ -29,7 +28,7 @@ export class AgentWatch {
   private informer<T extends KubeObject>(
     resource: Resource, name: string, reported: string, extra: Pick<InformerOptions, 'fieldSelector'> = {},
   ): Informer<T> {
-    return new Informer<T>(this.client, resource, { name, ...extra, ...this.tuning, onError: (e) => { this.onError(reported, e); } });
+    return new Informer<T>(this.client, resource, { name, ...extra, onError: (e) => { this.onError(reported, e); } });
   }
 
   async start(timeoutMs = 60_000): Promise<void> {

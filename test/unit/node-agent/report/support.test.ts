@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ApiException } from '@kubernetes/client-node';
 import { kube } from '../../../../core/kube/client-node-errors.js';
 import { KubeApiError } from '../../../../core/kube/errors.js';
-import { eventName } from '../../../../node-agent/src/kube/writer.js';
+import { eventName, microTime } from '../../../../node-agent/src/kube/writer.js';
 import { KeyedQueue } from '../../../../node-agent/src/report/keyed-queue.js';
 import { verdictLine, verdictRecord } from '../../../../node-agent/src/report/log-line.js';
 import { Lru } from '../../../../node-agent/src/report/lru.js';
@@ -125,5 +125,11 @@ describe('node-agent report: small parts', () => {
     const long = eventName('x'.repeat(253), 1);
     expect(long.length).to.be.at.most(253);
     expect(long).to.match(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+  });
+
+  it('Event times are metav1.MicroTime: RFC 3339 with six fractional digits, UTC', () => {
+    expect(microTime(new Date('2025-01-01T12:00:00.123Z'))).to.equal('2025-01-01T12:00:00.123000Z');
+    expect(microTime(new Date(Date.UTC(2025, 11, 31, 23, 59, 59, 7)))).to.equal('2025-12-31T23:59:59.007000Z');
+    expect(microTime(new Date(0))).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
   });
 });
