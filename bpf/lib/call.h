@@ -427,7 +427,8 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 	e->held = enforce;
 	e->rule_id = j.rule_id;
 	e->name_hash = j.name_hash;
-	if (bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, 0) < 0) {
+	/* A held process waits for the agent: wake it now, not when the ring fills. */
+	if (bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, enforce ? BPF_RB_FORCE_WAKEUP : 0) < 0) {
 		zcount(ZIRIZ_CNT_RINGBUF_FULL);
 		/* The agent will never hear of this hold: do not leave the process stopped forever. */
 		if (enforce)

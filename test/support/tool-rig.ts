@@ -30,6 +30,7 @@ import { testCert } from './tls.js';
 export interface HoldSample {
   readonly seconds: number;
   readonly outcome: string;
+  readonly waitSeconds: number;
 }
 
 export class ToolRig {
@@ -46,7 +47,7 @@ export class ToolRig {
   serverPort = 0;
   private server: ChildProcess | undefined;
 
-  async start(policyDocs: readonly unknown[], opts: { tls?: boolean } = {}): Promise<void> {
+  async start(policyDocs: readonly unknown[], opts: { tls?: boolean; serverEnv?: Record<string, string>; plaintextProbes?: boolean } = {}): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'ziriz-tools-'));
     this.pinRoot = mkdtempSync('/sys/fs/bpf/ziriz-tools-');
     this.sideEffects = join(this.dir, 'side-effects.jsonl');
@@ -80,9 +81,9 @@ export class ToolRig {
     const ssl = this.kernel.object('uprobe_ssl_write');
     const gnutls = this.kernel.object('uprobe_gnutls_send');
     if (!ssl || !gnutls) throw new Error('uprobe objects did not load');
-    this.probes = new ProbeManager({ ssl, gnutls, libc: this.kernel.object('uprobe_libc_send') }, log);
+    this.probes = new ProbeManager({ ssl, gnutls, libc: this.kernel.object('uprobe_libc_send') }, log, opts.plaintextProbes ?? true);
     const holds = new HoldManager(attribution, sink, { ...(this.kernel.maps.ziriz_conn_hold ? { connHold: this.kernel.maps.ziriz_conn_hold } : {}), ...(this.kernel.maps.ziriz_holds ? { holds: this.kernel.maps.ziriz_holds } : {}) }, {
-      held: (seconds, outcome) => { this.holdsSeen.push({ seconds, outcome }); },
+      held: (seconds, outcome, waitSeconds) => { this.holdsSeen.push({ seconds, outcome, waitSeconds }); },
       audited: () => undefined,
       failed: () => undefined,
     }, log);
@@ -92,9 +93,26 @@ export class ToolRig {
     this.events.start();
     const tls = opts.tls ?? true;
     this.server = this.procs.start(process.execPath, [join(REPO, 'dist/hack/apps/customer-mcp.js')], {
-      env: { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) },
+      env: { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) },
     });
     this.serverPort = Number((await waitForLine(this.server, 'listening')).split(' ')[1]);
+  }
+
+  /** Any node script inside the protected cgroup (held at exec until its probes are on). */
+  spawnProtected(script: string, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+    return this.procs.start('sh', ['-c', `echo $$ > ${this.cgroup.path}/cgroup.procs && exec "$@"`, 'sh', process.execPath, script, ...args], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env },
+    });
+  }
+
+  /** The same script outside any protected cgroup. */
+  spawnUnprotected(script: string, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+    return this.procs.start(process.execPath, [script, ...args], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env } });
+  }
+
+  /** Kernel counter totals (probe hits, calls held/allowed, ...). */
+  counters(): Record<string, bigint> {
+    return this.kernel.counters();
   }
 
   /** An agent client inside the protected cgroup (held at exec until its probes are on, by the real path). */

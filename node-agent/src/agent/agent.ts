@@ -60,7 +60,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   const attribution = new Attribution(cfg.node);
   const sslObj = kernel.object('uprobe_ssl_write');
   const gnutlsObj = kernel.object('uprobe_gnutls_send');
-  const probes = sslObj && gnutlsObj ? new ProbeManager({ ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send') }, log) : undefined;
+  const probes = sslObj && gnutlsObj ? new ProbeManager({ ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send') }, log, cfg.plaintextProbes) : undefined;
   const holds = probes
     ? new HoldManager(attribution, sink, { ...(kernel.maps.ziriz_conn_hold ? { connHold: kernel.maps.ziriz_conn_hold } : {}), ...(kernel.maps.ziriz_holds ? { holds: kernel.maps.ziriz_holds } : {}) }, {
         held: (seconds, outcome) => { metrics.holdSeconds.observe({ outcome }, seconds); },

@@ -12,6 +12,8 @@ export interface AgentConfig {
   readonly metricsPort: number;
   readonly resyncMs: number;
   readonly ringBytes: number;
+  /** Probe libc write/send too (plaintext HTTP/MCP); one more probe hit per TLS call. */
+  readonly plaintextProbes: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -40,5 +42,6 @@ export function parseAgentConfig(env: Env): AgentConfig {
     metricsPort: num(env, 'ZIRIZ_METRICS_PORT', 9464, 0, 65535),
     resyncMs: num(env, 'ZIRIZ_RESYNC_SECONDS', 10, 1, 3600) * 1000,
     ringBytes,
+    plaintextProbes: (env.ZIRIZ_PLAINTEXT_PROBES ?? 'true') !== 'false',
   };
 }

@@ -30,7 +30,8 @@ export interface HoldMaps {
 }
 
 export interface HoldObserver {
-  held(seconds: number, outcome: 'resumed' | 'neutralized' | 'killed'): void;
+  /** `seconds`: probe firing to resume/kill; `waitSeconds`: probe firing to the agent starting to judge. */
+  held(seconds: number, outcome: 'resumed' | 'neutralized' | 'killed', waitSeconds: number): void;
   audited(): void;
   failed(): void;
 }
@@ -72,9 +73,13 @@ export class HoldManager {
     private readonly opts: HoldOptions = {},
   ) {}
 
+  /** Verdicts to report once the process is running again (reporting is off the critical path). */
+  private pending: (() => void)[] = [];
+
   /** A CALL_HOLD (process stopped) or CALL_SEEN (audit only) record. */
   handle(rec: DataRecord): void {
     const held = rec.hdr.op === Op.CALL_HOLD;
+    const startNs = process.hrtime.bigint();
     let outcome: 'resumed' | 'neutralized' | 'killed' = 'resumed';
     try {
       outcome = this.judge(rec, held);
@@ -83,7 +88,8 @@ export class HoldManager {
       this.log('error', 'judging a held call failed; blocking it (fail closed)', { pid: rec.hdr.pid, error: errorMessage(e) });
       if (held) outcome = this.failClosed(rec);
     } finally {
-      if (held) this.release(rec, outcome);
+      if (held) this.release(rec, outcome, startNs);
+      for (const report of this.pending.splice(0)) report();
     }
   }
 
@@ -129,8 +135,10 @@ export class HoldManager {
     const now = new Date();
     for (const j of judged) {
       if (j.v.verdict === 'allow') continue;
-      this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, this.opts.showArguments ?? false));
-      if (j.v.verdict === 'audit') this.observer.audited();
+      this.pending.push(() => {
+        this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, this.opts.showArguments ?? false));
+        if (j.v.verdict === 'audit') this.observer.audited();
+      });
     }
     const denied = judged.filter((j) => j.v.verdict === 'deny');
     if (!held || denied.length === 0) return 'resumed';
@@ -158,7 +166,7 @@ export class HoldManager {
     return 'killed';
   }
 
-  private release(rec: DataRecord, outcome: 'resumed' | 'neutralized' | 'killed'): void {
+  private release(rec: DataRecord, outcome: 'resumed' | 'neutralized' | 'killed', startNs: bigint): void {
     if (outcome !== 'killed') {
       try {
         process.kill(rec.hdr.pid, 'SIGCONT');
@@ -166,9 +174,11 @@ export class HoldManager {
         this.log('warn', 'resume failed (process gone?)', { pid: rec.hdr.pid, error: errorMessage(e) });
       }
     }
-    this.maps.holds?.delete(u32Key(rec.hdr.pid));
     const seconds = Number(process.hrtime.bigint() - rec.hdr.ktimeNs) / 1e9;
-    this.observer.held(seconds, outcome);
+    this.pending.push(() => {
+      this.maps.holds?.delete(u32Key(rec.hdr.pid));
+      this.observer.held(seconds, outcome, Number(startNs - rec.hdr.ktimeNs) / 1e9);
+    });
   }
 
   private setConnHold(conn: bigint, on: boolean): void {

@@ -11,6 +11,7 @@ import type { LogFn } from '../../../core/log/json-log.js';
 import { BpfAttachError } from '../bpf/errors.js';
 import type { Link } from '../bpf/link.js';
 import type { BpfObject } from '../bpf/object.js';
+import { closeMem } from './proc-mem.js';
 import { probeTargets, type ProbeTarget } from './targets.js';
 
 export interface ProbeObjects {
@@ -37,12 +38,17 @@ export class ProbeManager {
   private readonly byPid = new Map<number, Attached>();
   failures = 0;
 
-  constructor(private readonly objects: ProbeObjects, private readonly log: LogFn) {}
+  /**
+   * `plaintext`: also probe libc write/send for calls without TLS. It costs one
+   * more probe hit per TLS call (the ciphertext write), so it can be turned off
+   * where every agent uses TLS.
+   */
+  constructor(private readonly objects: ProbeObjects, private readonly log: LogFn, private readonly plaintext = true) {}
 
   private objectFor(t: ProbeTarget): BpfObject | undefined {
     if (t.program.startsWith('ziriz_ssl')) return this.objects.ssl;
     if (t.program.startsWith('ziriz_gnutls')) return this.objects.gnutls;
-    return this.objects.libc;
+    return this.plaintext ? this.objects.libc : undefined;
   }
 
   /** Probes on process `pid` (idempotent); returns how many links it has. */
@@ -81,6 +87,7 @@ export class ProbeManager {
   private release(pid: number): void {
     const a = this.byPid.get(pid);
     this.byPid.delete(pid);
+    closeMem(pid);
     for (const l of a?.links ?? []) void l.destroyAsync().catch((e: unknown) => { this.log('warn', 'uprobe detach failed', { pid, error: errorMessage(e) }); });
   }
 

@@ -1,0 +1,156 @@
+/**
+ * Benchmarks (issue 7), one run, same machine, load generators in their own
+ * processes:
+ *  (a) an UNPROTECTED Node.js HTTPS server's requests/s (wrk) without and with
+ *      ziriz running and probing another (protected) node process: uprobes are
+ *      per process, so the ratio should be 1.00 within noise;
+ *  (b) a protected agent calling an allowed MCP tool that works ~1 ms:
+ *      calls/s protected vs the same client unprotected (ratio);
+ *  (c) the time added per allowed call on a tiny tool, and probe hits per call;
+ *  (d) hold time of blocked calls, probe firing to resume (p50/p99).
+ * Run as root: hack/bench tool-calls.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureKernelMounts } from '../node-agent/src/kernel/mounts.js';
+import { REPO } from '../test/support/kustomize.js';
+import { waitForLine } from '../test/support/lines.js';
+import { testCert } from '../test/support/tls.js';
+import { ToolRig } from '../test/support/tool-rig.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const LOOP = join(REPO, 'dist/bench/apps/mcp-loop.js');
+
+const POLICY = {
+  apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'bench', namespace: 'payments' },
+  spec: {
+    selector: { matchLabels: { app: 'gpt-orchestrator' } },
+    mcp: { tools: [{ name: 'get_customer', effect: 'Allow' }] },
+  },
+};
+
+function wrk(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('wrk', ['-t1', '-c16', `-d${SECONDS}s`, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', () => {
+      const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      if (m?.[1]) resolve(Number(m[1]));
+      else reject(new Error(`wrk: ${out}`));
+    });
+  });
+}
+
+async function helloServer(): Promise<{ port: number; stop: () => void }> {
+  const cert = testCert();
+  const p = spawn(process.execPath, ['-e', `require('node:https').createServer({ key: process.env.K, cert: process.env.C }, (q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log('listening ' + this.address().port); })`], {
+    env: { ...process.env, K: cert.key, C: cert.cert }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = Number((await waitForLine(p, 'listening')).split(' ')[1]);
+  return { port, stop: () => { p.kill('SIGKILL'); } };
+}
+
+async function loop(rig: ToolRig, protectedRun: boolean, tool: string, args: string): Promise<{ calls: number; errors: number; seconds: number }> {
+  const url = `https://127.0.0.1:${rig.serverPort}`;
+  const argv = [url, tool, String(SECONDS), args];
+  const child = protectedRun ? rig.spawnProtected(LOOP, argv) : rig.spawnUnprotected(LOOP, argv);
+  const fin = await rig.procs.wait(child, (SECONDS + 30) * 1000);
+  const [calls, errors, seconds] = fin.stdout.trim().split(' ').map(Number);
+  if (calls === undefined || !Number.isFinite(calls)) throw new Error(`mcp-loop: ${fin.stdout} ${fin.stderr}`);
+  return { calls, errors: errors ?? 0, seconds: seconds ?? SECONDS };
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+const f = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function median(xs: number[]): number {
+  return pct(xs, 50);
+}
+
+/** Alternate unprotected/protected runs of the loop; medians of calls/s. */
+async function alternate(rig: ToolRig, tool: string, args: string): Promise<{ u: number; p: number; hitsPerCall: number }> {
+  const u: number[] = [];
+  const p: number[] = [];
+  let hits = 0;
+  let calls = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await loop(rig, false, tool, args);
+    u.push(a.calls / a.seconds);
+    const h0 = rig.counters().probe_hits ?? 0n;
+    const b = await loop(rig, true, tool, args);
+    hits += Number((rig.counters().probe_hits ?? 0n) - h0);
+    calls += b.calls + 20; // + warm-up calls
+    p.push(b.calls / b.seconds);
+  }
+  return { u: median(u), p: median(p), hitsPerCall: hits / calls };
+}
+
+/** One (a) round: a fresh, warmed-up server; with ziriz probing a protected node process, or not. */
+async function helloRound(on: boolean): Promise<number> {
+  const hello = await helloServer();
+  const url = `https://127.0.0.1:${hello.port}/`;
+  const rig = on ? new ToolRig() : undefined;
+  try {
+    if (rig) {
+      await rig.start([POLICY]);
+      await rig.client();
+      if (rig.probes.linkCount === 0) throw new Error('no probed process');
+    }
+    await wrk(url); // warm-up
+    return await wrk(url);
+  } finally {
+    await rig?.stop();
+    hello.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  ensureKernelMounts();
+  // (a) rounds alternate without/with ziriz (running and probing a protected node process, the
+  // server's own binary), each against a fresh, warmed-up server: drift cancels out.
+  const withZ: number[] = [];
+  const without: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    without.push(await helloRound(false));
+    withZ.push(await helloRound(true));
+  }
+  process.stdout.write(`(a) unprotected HTTPS server, wrk -c16, median of ${ROUNDS} alternating rounds: ${f(median(without))} req/s without ziriz, ${f(median(withZ))} with ziriz probing another node process: ratio ${(median(withZ) / median(without)).toFixed(3)}\n`);
+
+  const rig = new ToolRig();
+  await rig.start([POLICY], { serverEnv: { WORK_MS: '1' } });
+  try {
+    const b = await alternate(rig, 'get_customer', '{"id":1}');
+    process.stdout.write(`(b) allowed tool with ~1 ms of work: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}\n`);
+  } finally {
+    await rig.stop();
+  }
+
+  for (const plaintext of [true, false]) {
+    const tiny = new ToolRig();
+    await tiny.start([POLICY], { plaintextProbes: plaintext });
+    try {
+      const c = await alternate(tiny, 'get_customer', '{"id":1}');
+      const us = (rate: number): number => 1e6 / rate;
+      process.stdout.write(`(c) tiny tool, plaintext probes ${plaintext ? 'on' : 'off'}: ${f(us(c.u), 1)} us/call unprotected, ${f(us(c.p), 1)} protected: ${f(us(c.p) - us(c.u), 1)} us added per call; probe hits per call ${c.hitsPerCall.toFixed(2)}\n`);
+      if (plaintext) continue;
+
+      tiny.holdsSeen.length = 0;
+      const blocked = await loop(tiny, true, 'delete_customer', '{"id":2}');
+      const holdUs = tiny.holdsSeen.map((h) => h.seconds * 1e6);
+      const waitUs = tiny.holdsSeen.map((h) => h.waitSeconds * 1e6);
+      const judgeUs = tiny.holdsSeen.map((h) => (h.seconds - h.waitSeconds) * 1e6);
+      process.stdout.write(`(d) ${blocked.calls} blocked calls (all answered with an error: ${blocked.errors === blocked.calls}), hold time probe->resume: p50 ${f(pct(holdUs, 50))} us, p99 ${f(pct(holdUs, 99))} us, max ${f(Math.max(...holdUs))} us over ${holdUs.length} holds; of which kernel->agent wake-up p50 ${f(pct(waitUs, 50))} / p99 ${f(pct(waitUs, 99))} us, judging+rewrite+resume p50 ${f(pct(judgeUs, 50))} / p99 ${f(pct(judgeUs, 99))} us\n`);
+    } finally {
+      await tiny.stop();
+    }
+  }
+}
+
+await main();
