@@ -71,6 +71,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   const reconciler = new Reconciler({
     node: cfg.node, ownNamespace: cfg.ownNamespace, watch, kernel, resolver: new PodResolver(log), attribution, sink,
     ids: { policy: new IdAllocator(), identity: new IdAllocator() }, log, resyncMs: cfg.resyncMs, ...(probes ? { probes } : {}),
+    auditOnly: cfg.auditOnly,
   });
   const ring = kernel.maps.ziriz_events;
   const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log, probes && holds ? { probes, holds } : undefined) : undefined;
@@ -91,7 +92,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
     port: cfg.metricsPort,
     health: () => (watch.synced ? undefined : 'caches not synced'),
   });
-  log('info', 'node agent running', { node: cfg.node, pinRoot: cfg.pinRoot, metricsPort: server.port });
+  log('info', 'node agent running', { node: cfg.node, pinRoot: cfg.pinRoot, metricsPort: server.port, mode: cfg.auditOnly ? 'audit' : 'enforce' });
 
   return {
     kernel,

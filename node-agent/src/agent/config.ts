@@ -14,6 +14,8 @@ export interface AgentConfig {
   readonly ringBytes: number;
   /** Probe libc write/send too (plaintext HTTP/MCP); one more probe hit per TLS call. */
   readonly plaintextProbes: boolean;
+  /** ZIRIZ_MODE=audit: every AgentPolicy is enforced as if its spec said mode: Audit (report, never block). */
+  readonly auditOnly: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -33,6 +35,8 @@ export function parseAgentConfig(env: Env): AgentConfig {
   }
   const ringBytes = num(env, 'ZIRIZ_RING_BYTES', 8 << 20, 1 << 16, 1 << 30);
   if ((ringBytes & (ringBytes - 1)) !== 0) throw new AgentConfigError('E_CONFIG', `ZIRIZ_RING_BYTES=${ringBytes}: must be a power of two`);
+  const mode = env.ZIRIZ_MODE ?? 'enforce';
+  if (mode !== 'enforce' && mode !== 'audit') throw new AgentConfigError('E_CONFIG', `ZIRIZ_MODE=${mode}: expected enforce or audit`);
   return {
     node,
     ownNamespace: env.ZIRIZ_NAMESPACE ?? 'ziriz-system',
@@ -43,5 +47,6 @@ export function parseAgentConfig(env: Env): AgentConfig {
     resyncMs: num(env, 'ZIRIZ_RESYNC_SECONDS', 10, 1, 3600) * 1000,
     ringBytes,
     plaintextProbes: (env.ZIRIZ_PLAINTEXT_PROBES ?? 'true') !== 'false',
+    auditOnly: mode === 'audit',
   };
 }

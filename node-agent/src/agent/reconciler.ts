@@ -40,6 +40,8 @@ export interface ReconcilerDeps {
   readonly resyncMs: number;
   /** Per-process uprobes (tool-level enforcement); absent when the kernel cannot provide them. */
   readonly probes?: ProbeManager;
+  /** Node-wide audit (ZIRIZ_MODE=audit): every policy is compiled as mode Audit. */
+  readonly auditOnly?: boolean;
 }
 
 export interface ReconcileResult {
@@ -114,7 +116,8 @@ export class Reconciler {
       if (hit?.rv !== rv) {
         let policy: AgentPolicy | null = null;
         try {
-          policy = { ...parseAgentPolicy(obj), generation: obj.metadata?.generation ?? 0 };
+          const parsed = parseAgentPolicy(obj);
+          policy = { ...parsed, generation: obj.metadata?.generation ?? 0, ...(this.d.auditOnly === true ? { spec: { ...parsed.spec, mode: 'Audit' as const } } : {}) };
         } catch (e: unknown) {
           this.d.log('warn', 'AgentPolicy ignored: it does not parse', { policy: key, error: errorMessage(e) });
         }

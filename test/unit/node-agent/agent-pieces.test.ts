@@ -61,6 +61,12 @@ describe('node agent: configuration', () => {
   it('needs the node name, and rejects a ring size that is not a power of two', () => {
     expect(() => parseAgentConfig({})).to.throw(AgentConfigError, /NODE_NAME/);
     expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_RING_BYTES: '1000000' })).to.throw(AgentConfigError, /power of two/);
-    expect(parseAgentConfig({ NODE_NAME: 'n1' })).to.include({ node: 'n1', pinRoot: '/sys/fs/bpf/ziriz', metricsPort: 9464 });
+    expect(parseAgentConfig({ NODE_NAME: 'n1' })).to.include({ node: 'n1', pinRoot: '/sys/fs/bpf/ziriz', metricsPort: 9464, auditOnly: false });
+  });
+
+  it('ZIRIZ_MODE=audit turns on node-wide audit; other values fail at start-up', () => {
+    expect(parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_MODE: 'audit' }).auditOnly).to.equal(true);
+    expect(parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_MODE: 'enforce' }).auditOnly).to.equal(false);
+    expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_MODE: 'Audit' })).to.throw(AgentConfigError, /ZIRIZ_MODE/);
   });
 });
