@@ -156,6 +156,9 @@ enum ziriz_call_kind {
 	ZIRIZ_CALL_MCP_TOOL = 1,   /* name = MCP tool name */
 	ZIRIZ_CALL_A2A_METHOD = 2, /* name = JSON-RPC method */
 	ZIRIZ_CALL_HTTP_ROUTE = 3, /* name = "METHOD /path" (no query) */
+	ZIRIZ_CALL_FILE_PREFIX = 4, /* name = absolute path: denies itself and everything beneath */
+	ZIRIZ_CALL_EXEC_PATH = 5,   /* name = absolute executable path (or directory prefix) */
+	ZIRIZ_CALL_EXEC_NAME = 6,   /* name = executable base name */
 };
 
 /* name_hash 0 is the category default for names with no entry of their own. */

@@ -30,13 +30,7 @@
 #define ZIRIZ_DATA_MASK (ZIRIZ_DATA_MAX - 1)
 #define ZIRIZ_CALL_COVER (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A | ZIRIZ_COVER_HTTP)
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct ziriz_call_key);
-	__type(value, struct ziriz_call_value);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ziriz_calls SEC(".maps");
+#include "calls_map.h"
 
 /* conn -> 1: the agent wants every write on this connection held (a message in progress). */
 struct {

@@ -53,7 +53,7 @@ export type Action = (typeof Action)[keyof typeof Action];
 export const Verdict = { NONE: 0, ALLOW: 1, DENY: 2, AUDIT: 3, CHECK: 4 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
-export const CallKind = { MCP_TOOL: 1, A2A_METHOD: 2, HTTP_ROUTE: 3 } as const;
+export const CallKind = { MCP_TOOL: 1, A2A_METHOD: 2, HTTP_ROUTE: 3, FILE_PREFIX: 4, EXEC_PATH: 5, EXEC_NAME: 6 } as const;
 export type CallKind = (typeof CallKind)[keyof typeof CallKind];
 
 export const EgressHook = {

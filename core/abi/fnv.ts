@@ -24,3 +24,16 @@ export function fnv1a64(bytes: Uint8Array): bigint {
 export function nameHash(name: string): bigint {
   return fnv1a64(Buffer.from(name, 'utf8'));
 }
+
+/**
+ * FNV-1a 64 of a whole path (no prefix limit): the key of file and executable
+ * path entries, hashed by bpf/lib/paths.h over up to ZIRIZ_PATH_MAX bytes.
+ */
+export function pathHash(path: string): bigint {
+  let h = FNV_OFFSET;
+  for (const b of Buffer.from(path, 'utf8')) {
+    h ^= BigInt(b);
+    h = (h * FNV_PRIME) & MASK;
+  }
+  return h === 0n ? 1n : h;
+}

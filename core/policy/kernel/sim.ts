@@ -20,7 +20,8 @@ export interface KernelVerdict {
   readonly ruleId: number;
 }
 
-const KIND_COVER: Readonly<Record<CallKind, number>> = {
+/** Call kinds with a category default (file and exec kinds are deny lists: no default). */
+const KIND_COVER: Readonly<Partial<Record<CallKind, number>>> = {
   [CallKind.MCP_TOOL]: Cover.MCP,
   [CallKind.A2A_METHOD]: Cover.A2A,
   [CallKind.HTTP_ROUTE]: Cover.HTTP,
@@ -38,7 +39,7 @@ function categoryDefault(id: IdentityValue, bit: number): KernelVerdict {
  */
 export function simulateCall(state: KernelState, kind: CallKind, name: string): KernelVerdict {
   const id = state.identity;
-  if (((id.coverEnforce | id.coverAudit) & KIND_COVER[kind]) === 0) return { verdict: Verdict.ALLOW, ruleId: 0 };
+  if (((id.coverEnforce | id.coverAudit) & (KIND_COVER[kind] ?? 0)) === 0) return { verdict: Verdict.ALLOW, ruleId: 0 };
   const find = (hash: bigint): CallEntry | undefined =>
     state.calls.find((e) => e.policyId === id.policyId && e.kind === kind && e.nameHash === hash);
   const hit = find(nameHash(name)) ?? find(0n);

@@ -18,6 +18,7 @@ import { callEntries } from '../../../core/policy/kernel/calls.js';
 import { encodeCallEntry, encodeEgressEntry, encodeIdentityValue } from '../../../core/policy/kernel/codec.js';
 import { egressEntries, selectorPeerMatches } from '../../../core/policy/kernel/egress.js';
 import { identityValue } from '../../../core/policy/kernel/identity.js';
+import { lsmEntries } from '../../../core/policy/kernel/lsm.js';
 import type { IdentityValue, MapEntryBytes } from '../../../core/policy/kernel/types.js';
 import type { AgentPolicy } from '../../../core/policy/model.js';
 import type { HookName } from '../report/types.js';
@@ -149,7 +150,7 @@ export function desiredKernel(input: DesiredInput): DesiredKernel {
     if (plan.set && !out.sets.has(plan.policyId)) {
       out.sets.set(plan.policyId, plan.set);
       for (const e of egressEntries(plan.set, plan.policyId, resolve).map(encodeEgressEntry)) out.egress.set(keyHex(e), e);
-      for (const e of callEntries(plan.set, plan.policyId).map(encodeCallEntry)) out.calls.set(keyHex(e), e);
+      for (const e of [...callEntries(plan.set, plan.policyId), ...lsmEntries(plan.set, plan.policyId)].map(encodeCallEntry)) out.calls.set(keyHex(e), e);
     }
   }
   return out;

@@ -14,7 +14,7 @@ import type { HoldManager } from '../calls/holds.js';
 import type { ProbeManager } from '../calls/probes.js';
 import type { Attribution } from './attribution.js';
 import type { ReportSink } from './sink.js';
-import { egressVerdict } from './verdicts.js';
+import { egressVerdict, lsmVerdict } from './verdicts.js';
 
 export interface EventStats {
   records: number;
@@ -70,6 +70,12 @@ export class EventsPath {
       this.stats.verdicts++;
       if (v.verdict === 'deny' && v.action === 'Kill' && rec.hdr.pid > 1) this.kill(rec.hdr.pid);
       this.sink.verdict(v);
+    } else if (rec.kind === 'lsm') {
+      const v = lsmVerdict(rec, this.attribution, new Date());
+      if (v) {
+        this.stats.verdicts++;
+        this.sink.verdict(v);
+      }
     } else if (rec.kind === 'data' && (rec.hdr.op === Op.CALL_HOLD || rec.hdr.op === Op.CALL_SEEN)) {
       this.calls?.holds.handle(rec);
     } else if (rec.kind === 'exec') {

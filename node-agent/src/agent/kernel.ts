@@ -74,6 +74,7 @@ export class NodeKernel {
 
   private load(spec: ProgramSpec): void {
     const feature = this.opts.probe.features[spec.feature];
+    if (spec.attach === 'lsm' && !this.opts.probe.lsm.usable) return; // reported once by degraded()
     if (!feature.available) {
       this.fail(spec, `${spec.feature} programs are not available on this kernel${feature.error ? ` (${feature.error})` : ''}`);
       return;
@@ -87,7 +88,7 @@ export class NodeKernel {
         ...(this.opts.ringBytes ? { mapMaxEntries: { ziriz_events: this.opts.ringBytes } } : {}),
       });
       this.objects.set(spec.object, obj);
-      if (spec.attach === 'cgroup-root' || spec.attach === 'tp_btf') this.attachNodeWide(spec, obj);
+      if (spec.attach === 'cgroup-root' || spec.attach === 'tp_btf' || spec.attach === 'lsm') this.attachNodeWide(spec, obj);
       this.hooks.add(spec.hook);
     } catch (e: unknown) {
       this.fail(spec, errorMessage(e));

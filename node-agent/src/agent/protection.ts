@@ -15,7 +15,7 @@ export interface NodeHooks {
 
 /** Weaker substitutes that are in force when a hook is missing. */
 const SUBSTITUTES: Partial<Record<HookName, string>> = {
-  'lsm-file-exec-socket': 'exec visibility via the sched_process_exec tracepoint; connect() still refused by the cgroup hooks',
+  'lsm-file-exec-socket': 'process.deny enforced by killing at exec (sched_process_exec); connect() refused by the cgroup hooks; files.deny not enforced',
   'egress-tc': 'connect()/sendmsg() refused by the cgroup hooks',
 };
 

@@ -1,6 +1,8 @@
 /** Kernel records -> Verdicts (pure, given the attribution). */
 import { Verdict as KV } from '../../../core/abi/enums.js';
-import type { EgressRecord } from '../bpf/records.js';
+import type { EgressRecord, LsmRecord } from '../bpf/records.js';
+import { LsmHook } from '../../../core/abi/enums.js';
+import { formatAddr } from '../bpf/records.js';
 import type { Verdict } from '../report/types.js';
 import type { RuleInfo } from '../../../core/policy/compiled.js';
 import { ruleOf, type Attribution } from './attribution.js';
@@ -43,5 +45,48 @@ export function egressVerdict(r: EgressRecord, attr: Attribution, now: Date): Ve
     ...(peer && 'pod' in peer ? { peer } : {}),
     ...(plan?.set ? { action: plan.set.action } : {}),
     ...(peer && !('pod' in peer) ? { detail: { peerPod: `${peer.namespace}/${peer.name}` } } : {}),
+  };
+}
+
+/** ziriz_lsm_event.hdr.flags: enforced by killing at exec (no BPF LSM on this kernel). */
+export const LSM_FLAG_EXEC_KILL = 1;
+
+function socketTarget(r: LsmRecord): string {
+  // path[] carries the 16 address bytes, hdr.flags the port (lsm_socket_connect.bpf.c)
+  const addr = Buffer.alloc(16);
+  Buffer.from(r.path, 'latin1').copy(addr);
+  const v4 = addr.subarray(4).every((b) => b === 0);
+  const ip = formatAddr(v4 ? 2 : 10, addr);
+  return `${v4 ? ip : `[${ip}]`}:${r.hdr.flags}`;
+}
+
+function lsmKind(r: LsmRecord, deny: boolean): Pick<Verdict, 'reason' | 'kind'> {
+  if (r.hook === LsmHook.SOCKET_CONNECT) return { reason: deny ? 'EgressBlocked' : 'EgressAudited', kind: 'egress' };
+  if (r.hook === LsmHook.BPRM_CHECK) return { reason: deny ? 'ExecBlocked' : 'ExecAudited', kind: 'exec' };
+  return { reason: deny ? 'FileOpenBlocked' : 'FileOpenAudited', kind: 'file' };
+}
+
+/** LSM (or exec-kill substitute) records -> Verdicts. */
+export function lsmVerdict(r: LsmRecord, attr: Attribution, now: Date): Verdict | null {
+  if (r.verdict !== KV.DENY && r.verdict !== KV.AUDIT) return null;
+  const plan = attr.plan(r.hdr.identityId);
+  const deny = r.verdict === KV.DENY;
+  const rule = plan?.set ? plan.set.rules[r.ruleId] : undefined;
+  const container = attr.container(r.hdr.cgroupId);
+  const socket = r.hook === LsmHook.SOCKET_CONNECT;
+  const killed = !socket && (r.hdr.flags & LSM_FLAG_EXEC_KILL) !== 0;
+  const what = socket ? 'refused by the socket_connect LSM hook' : `${r.hook === LsmHook.BPRM_CHECK ? 'executable' : 'path'} on the deny list`;
+  return {
+    ...lsmKind(r, deny),
+    time: now,
+    verdict: deny ? 'deny' : 'audit',
+    pod: plan ? attr.identityOf(plan) : null,
+    ...(container ? { container } : {}),
+    pid: r.hdr.pid, uid: r.hdr.uid, comm: r.hdr.comm, cgroupId: r.hdr.cgroupId,
+    policy: rule?.policy ?? '',
+    rule: rule?.path ?? '',
+    why: `${what} (${rule?.path ?? 'policy'})${killed ? '; killed at exec: BPF LSM is not available on this node' : ''}`,
+    target: socket ? socketTarget(r) : r.path,
+    ...(killed ? { action: 'Kill' as const } : deny ? { action: 'Block' as const } : {}),
   };
 }

@@ -14,7 +14,9 @@ export type AttachKind =
   /** a TC classifier on each protected pod's host veth (ingress = the pod's egress) */
   | 'tc-pod'
   /** uprobes attached per process of a protected pod (pid filter), by calls/probes.ts */
-  | 'uprobe-process';
+  | 'uprobe-process'
+  /** a BPF LSM program (needs `bpf` in the active LSM list and working trampolines) */
+  | 'lsm';
 
 export interface ProgramSpec {
   readonly object: string;
@@ -30,7 +32,12 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'cgroup_sendmsg4', program: 'ziriz_sendmsg4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
   { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
   { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf' },
+  // after tp_sched_exec: a new pod's cgroup is keyed before its deny list is checked
+  { object: 'tp_exec_deny', program: 'ziriz_exec_deny', attach: 'tp_btf', hook: 'exec-kill', feature: 'tp_btf' },
   { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc' },
+  { object: 'lsm_file_open', program: 'ziriz_file_open', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm' },
+  { object: 'lsm_bprm_check', program: 'ziriz_bprm_check', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm' },
+  { object: 'lsm_socket_connect', program: 'ziriz_socket_connect', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm' },
   { object: 'uprobe_ssl_write', program: 'ziriz_ssl_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
   { object: 'uprobe_gnutls_send', program: 'ziriz_gnutls_send', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
   { object: 'uprobe_libc_send', program: 'ziriz_libc_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },

@@ -71,6 +71,7 @@ export type HookName =
   | 'egress-tc'
   | 'tls-uprobes'
   | 'exec-hold'
+  | 'exec-kill'
   | 'lsm-file-exec-socket';
 
 /** The protection of one pod, as the condition ziriz.io/protected shows it. */
