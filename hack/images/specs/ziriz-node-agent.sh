@@ -1,0 +1,23 @@
+# ziriz-node-agent: the node agent (node-agent/Dockerfile builds the same image
+# with a container engine): Node 24, the compiled agent, the BPF objects, the
+# libbpf addon and the shared libraries it links (libbpf1, libelf1, zlib1g;
+# mount/mountpoint of the base serve the init container).
+source "$SPEC_DIR/ziriz-app.inc"
+IMAGE_BASE=debian
+IMAGE_PACKAGES=(libbpf1 libelf1 zlib1g)
+IMAGE_ENTRYPOINT=(/usr/local/bin/node --enable-source-maps /app/dist/node-agent/src/main.js)
+IMAGE_CMD=(run)
+IMAGE_ENV=(PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin NODE_ENV=production
+  ZIRIZ_BPF_DIR=/app/bpf/build ZIRIZ_NATIVE_ADDON=/app/node-agent/native/build/Release/ziriz_bpf.node)
+IMAGE_WORKDIR=/app
+populate() {
+  local o
+  ziriz_need node-agent/native/build/Release/ziriz_bpf.node bpf/build/cgroup_connect4.bpf.o
+  ziriz_app "$1" core node-agent
+  install -D -m0644 "$ZIRIZ_ROOT/node-agent/native/build/Release/ziriz_bpf.node" "$1/app/node-agent/native/build/Release/ziriz_bpf.node"
+  mkdir -p "$1/app/bpf/build"
+  for o in "$ZIRIZ_ROOT"/bpf/build/*.bpf.o; do
+    case "$(basename "$o")" in bench_*) continue ;; esac  # benchmark-only programs
+    install -m0644 "$o" "$1/app/bpf/build/"
+  done
+}
