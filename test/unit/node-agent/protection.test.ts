@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { parseAgentPolicy } from '../../../core/policy/parse.js';
+import { desiredKernel } from '../../../node-agent/src/agent/desired.js';
+import { IdAllocator } from '../../../node-agent/src/agent/ids.js';
+import { protectionOf } from '../../../node-agent/src/agent/protection.js';
+import type { PodIdentity } from '../../../node-agent/src/report/types.js';
+
+const pod: PodIdentity = { namespace: 'payments', pod: 'a-0', uid: 'u1', serviceAccount: 'sa', owner: 'Deployment/a', identity: 'i', role: 'agent', node: 'n' };
+
+function plan(spec: Record<string, unknown>, cgroup = true): ReturnType<typeof desiredKernel>['plans'] extends Map<string, infer P> ? P : never {
+  const d = desiredKernel({
+    pods: [{
+      facts: { uid: 'u1', namespace: 'payments', name: 'a-0', labels: { app: 'a', 'ziriz.io/role': 'agent' }, annotations: {}, serviceAccount: 'sa', podIPs: ['10.244.0.5'], hostNetwork: false, terminal: false, containerNames: {}, protectedCondition: null },
+      resolution: { podCgroup: cgroup ? { path: '/x', id: 5n } : null, containers: [], pids: [1], veths: [{ ifindex: 9, name: 'veth9' }] },
+    }],
+    policies: [parseAgentPolicy({ apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'p', namespace: 'payments' }, spec: { selector: { matchLabels: { app: 'a' } }, ...spec } })],
+    peers: [], ownNamespace: 'ziriz-system', namespaceLabels: () => ({}), ids: { policy: new IdAllocator(), identity: new IdAllocator() },
+  });
+  const p = d.plans.get('u1');
+  if (!p) throw new Error('no plan');
+  return p;
+}
+
+const noLsm = { hook: 'lsm-file-exec-socket' as const, why: 'LSM BPF programs do not load on this kernel (lockdown or no BPF trampolines)' };
+
+describe('node agent: protection condition', () => {
+  it('is True with every needed hook attached, naming them', () => {
+    const p = protectionOf(plan({ egress: { rules: [{ effect: 'Allow', to: [{ cidr: '10.0.0.0/8' }] }] } }), pod, {
+      attached: new Set(['egress-cgroup', 'egress-tc']), degraded: [noLsm], tcInPlace: new Set([9]), probedPods: new Set(),
+    });
+    expect(p).to.include({ protected: true, reason: 'ProtectionAttached' });
+    expect(p.attached).to.deep.equal(['egress-cgroup', 'egress-tc']);
+  });
+
+  it('is False (HooksDegraded) when the policy needs LSM and the kernel lacks it, naming the substitute in force', () => {
+    const p = protectionOf(plan({ process: { deny: [{ name: 'curl' }] }, files: { deny: ['/var/run/secrets'] } }), pod, {
+      attached: new Set(['egress-cgroup', 'exec-kill']), degraded: [noLsm], tcInPlace: new Set(), probedPods: new Set(),
+    });
+    expect(p).to.include({ protected: false, reason: 'HooksDegraded' });
+    expect(p.degraded[0]?.hook).to.equal('lsm-file-exec-socket');
+    expect(p.degraded[0]?.why).to.include('LSM BPF programs do not load');
+    expect(p.degraded[0]?.substitute).to.include('process.deny enforced by killing at exec');
+  });
+
+  it('waits for the TC filter and the per-process probes', () => {
+    const hooks = { attached: new Set(['egress-cgroup', 'egress-tc', 'tls-uprobes'] as const), degraded: [], tcInPlace: new Set<number>(), probedPods: new Set<string>() };
+    const p = protectionOf(plan({ egress: { rules: [{ effect: 'Allow', to: [{ cidr: '10.0.0.0/8' }] }] }, mcp: { tools: [{ name: 'x', effect: 'Allow' }] } }), pod, hooks);
+    expect(p.protected).to.equal(false);
+    expect(p.degraded.map((d) => d.hook).sort()).to.deep.equal(['egress-tc', 'tls-uprobes']);
+  });
+
+  it('is False with CgroupNotFound before the pod runs here', () => {
+    const p = protectionOf(plan({ egress: { rules: [] } }, false), pod, { attached: new Set(), degraded: [], tcInPlace: new Set(), probedPods: new Set() });
+    expect(p).to.include({ protected: false, reason: 'CgroupNotFound' });
+  });
+});
