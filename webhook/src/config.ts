@@ -1,4 +1,5 @@
 /** Webhook configuration from the environment, validated at start-up (bad config fails fast). */
+import { envList as list, envNumber, type Env } from '../../core/config/env.js';
 import { ConfigError } from './errors.js';
 import type { CertSource } from './cert-store.js';
 
@@ -13,19 +14,7 @@ export interface WebhookConfig {
   readonly shutdownGraceMs: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function num(env: Env, key: string, def: number, min: number, max: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError('E_CONFIG', `${key}=${raw}: expected a number in [${min}, ${max}]`);
-  return n;
-}
-
-function list(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
+const num = (env: Env, key: string, def: number, min: number, max: number): number => envNumber(env, key, def, min, max);
 
 export function serviceDnsNames(service: string, namespace: string, clusterDomain: string): string[] {
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
@@ -33,7 +22,7 @@ export function serviceDnsNames(service: string, namespace: string, clusterDomai
 
 export function parseConfig(env: Env, defaultNamespace: string): WebhookConfig {
   const namespace = env.ZIRIZ_NAMESPACE ?? defaultNamespace;
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw new ConfigError('E_CONFIG', `ZIRIZ_NAMESPACE="${namespace}" is not a namespace name`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw new ConfigError(`ZIRIZ_NAMESPACE="${namespace}" is not a namespace name`);
   const mode = env.ZIRIZ_CERT_MODE ?? 'self';
   let cert: CertSource;
   if (mode === 'files') {
@@ -59,7 +48,7 @@ export function parseConfig(env: Env, defaultNamespace: string): WebhookConfig {
       ...(validatingConfig !== '' ? { validatingConfig } : {}),
     };
   } else {
-    throw new ConfigError('E_CONFIG', `ZIRIZ_CERT_MODE="${mode}": expected self or files (cert-manager)`);
+    throw new ConfigError(`ZIRIZ_CERT_MODE="${mode}": expected self or files (cert-manager)`);
   }
   return {
     namespace,

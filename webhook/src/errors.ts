@@ -12,4 +12,4 @@ export class ReviewInvalidError extends ZirizError {
 export class CertificateError extends ZirizError {}
 
 /** Configuration (environment/flags) is unusable: fails at start-up. */
-export class ConfigError extends ZirizError {}
+export { ConfigError } from '../../core/config/env.js';

@@ -1,7 +1,8 @@
 /** Node agent configuration from the environment; bad values fail at start-up. */
-import { ZirizError } from '../../../core/errors/ziriz-error.js';
+import { ConfigError, envNumber, type Env } from '../../../core/config/env.js';
 
-export class AgentConfigError extends ZirizError {}
+/** A bad node agent setting (the shared ConfigError, named for what it configures). */
+export class AgentConfigError extends ConfigError {}
 
 export interface AgentConfig {
   readonly node: string;
@@ -18,25 +19,23 @@ export interface AgentConfig {
   readonly auditOnly: boolean;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 function num(env: Env, key: string, def: number, min: number, max: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new AgentConfigError('E_CONFIG', `${key}=${raw}: expected an integer in [${min}, ${max}]`);
-  return n;
+  try {
+    return envNumber(env, key, def, min, max, true);
+  } catch (e: unknown) {
+    throw new AgentConfigError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 export function parseAgentConfig(env: Env): AgentConfig {
   const node = env.NODE_NAME ?? '';
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node)) {
-    throw new AgentConfigError('E_CONFIG', `NODE_NAME="${node}": set it to the node's name (fieldRef spec.nodeName)`);
+    throw new AgentConfigError(`NODE_NAME="${node}": set it to the node's name (fieldRef spec.nodeName)`);
   }
   const ringBytes = num(env, 'ZIRIZ_RING_BYTES', 8 << 20, 1 << 16, 1 << 30);
-  if ((ringBytes & (ringBytes - 1)) !== 0) throw new AgentConfigError('E_CONFIG', `ZIRIZ_RING_BYTES=${ringBytes}: must be a power of two`);
+  if ((ringBytes & (ringBytes - 1)) !== 0) throw new AgentConfigError(`ZIRIZ_RING_BYTES=${ringBytes}: must be a power of two`);
   const mode = env.ZIRIZ_MODE ?? 'enforce';
-  if (mode !== 'enforce' && mode !== 'audit') throw new AgentConfigError('E_CONFIG', `ZIRIZ_MODE=${mode}: expected enforce or audit`);
+  if (mode !== 'enforce' && mode !== 'audit') throw new AgentConfigError(`ZIRIZ_MODE=${mode}: expected enforce or audit`);
   return {
     node,
     ownNamespace: env.ZIRIZ_NAMESPACE ?? 'ziriz-system',
