@@ -1,0 +1,158 @@
+/**
+ * Play the story (hack/demo-story.ts) and judge it: what each call returned,
+ * what the server actually ran (its log), the Warning Events ziriz recorded
+ * on the agent pod and its ziriz.io/protected condition, as `kubectl
+ * describe pod` shows them. `ok` is true only when every verdict is the
+ * expected one.
+ */
+import type { LocalCluster } from './cluster/cluster.js';
+import { apply } from './cluster/workloads.js';
+import { waitFor } from './cluster/wait.js';
+import type { Say } from './demo-progress.js';
+import { step } from './demo-progress.js';
+import { agentDeployment, deleteStory, DemoStoryError, STORY_NS, storyBackground, waitPod, type PodInfo } from './demo-story.js';
+
+export type Expect = 'allowed' | 'blocked';
+
+export interface StoryStep {
+  readonly title: string;
+  readonly command: Record<string, unknown>;
+  readonly expect: Expect;
+  /** The Warning Event reason ziriz must record for a blocked step. */
+  readonly event?: string;
+}
+
+export interface StepResult extends StoryStep {
+  readonly observed: Expect | 'error';
+  readonly detail: string;
+  readonly eventSeen: boolean;
+  readonly ok: boolean;
+}
+
+export interface StoryReport {
+  readonly agentPod: string;
+  readonly steps: readonly StepResult[];
+  /** The server's log: every tool/API call that actually ran. */
+  readonly ran: readonly { what: string; detail: unknown }[];
+  readonly protectedCondition: string;
+  /** Lines of `kubectl describe pod` worth showing: the condition and the Warning Events. */
+  readonly describeLines: readonly string[];
+  readonly unexpectedBlocks: readonly string[];
+  readonly ok: boolean;
+}
+
+export function storySteps(dbIp: string): StoryStep[] {
+  return [
+    { title: 'MCP tools/call get_customer {id: 1}', command: { op: 'mcp', tool: 'get_customer', args: { id: 1 } }, expect: 'allowed' },
+    { title: 'MCP tools/call get_all_customers {filter: "none"}', command: { op: 'mcp', tool: 'get_all_customers', args: { filter: 'none' } }, expect: 'blocked', event: 'ToolCallBlocked' },
+    { title: 'POST /api/v2/customers?limit=100000', command: { op: 'http', method: 'POST', path: '/api/v2/customers?limit=100000' }, expect: 'blocked', event: 'HTTPRequestBlocked' },
+    { title: `connect ${dbIp}:5432 (customers-db, outside the policy)`, command: { op: 'connect', host: dbIp, port: 5432 }, expect: 'blocked', event: 'EgressBlocked' },
+  ];
+}
+
+interface Answer { ok: boolean; result?: unknown; error?: string }
+interface ToolResult { isError?: boolean; content?: { text?: string }[] }
+
+/** What a call's answer says happened: allowed (it ran), blocked, or an error that is neither. */
+export function observe(cmd: Record<string, unknown>, a: Answer | undefined): { observed: Expect | 'error'; detail: string } {
+  if (!a) return { observed: 'error', detail: 'no answer from the agent' };
+  switch (cmd.op) {
+    case 'mcp': {
+      if (!a.ok) return { observed: 'blocked', detail: `error: ${a.error ?? ''}` };
+      const r = a.result as ToolResult;
+      const text = (r.content ?? []).map((c) => c.text ?? '').join('');
+      return r.isError === true ? { observed: 'blocked', detail: `isError: ${text}` } : { observed: 'allowed', detail: text };
+    }
+    case 'http': {
+      if (!a.ok) return { observed: 'error', detail: a.error ?? '' };
+      const r = a.result as { status: number; body: string };
+      return { observed: r.status === 200 ? 'allowed' : 'blocked', detail: `HTTP ${r.status} ${r.body.slice(0, 120)}` };
+    }
+    case 'connect': {
+      const code = (a.result as { code?: string } | undefined)?.code ?? a.error ?? '';
+      if (code === 'ok') return { observed: 'allowed', detail: 'connected' };
+      return code === 'EPERM' ? { observed: 'blocked', detail: 'connect(): EPERM' } : { observed: 'error', detail: code };
+    }
+    default:
+      return { observed: 'error', detail: `unknown op ${String(cmd.op)}` };
+  }
+}
+
+/** Run agent-client in the agent pod (kubectl exec): one JSON command per line in, one answer per line out. */
+async function runAgent(cluster: LocalCluster, pod: string, commands: readonly Record<string, unknown>[]): Promise<(Answer | undefined)[]> {
+  const input = commands.map((c) => JSON.stringify(c)).join('\n') + '\n';
+  const out = await cluster.kubectl(['exec', '-i', '-n', STORY_NS, pod, '-c', 'agent', '--', '/usr/local/bin/node', '/app/dist/hack/apps/agent-client.js'], { input, timeoutMs: 120_000 });
+  const answers = out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Answer);
+  return commands.map((_c, i) => answers[i]);
+}
+
+async function serverLog(cluster: LocalCluster, pod: string): Promise<{ what: string; detail: unknown }[]> {
+  const out = (await cluster.kubectl(['logs', '-n', STORY_NS, pod])).stdout;
+  return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { what: string; detail: unknown });
+}
+
+interface EventJson { reason?: string; type?: string; note?: string; regarding?: { name?: string } }
+
+async function warningEvents(cluster: LocalCluster, pod: string): Promise<EventJson[]> {
+  const list = JSON.parse((await cluster.kubectl(['get', 'events.events.k8s.io', '-n', STORY_NS, '-o', 'json'])).stdout) as { items: EventJson[] };
+  return list.items.filter((e) => e.regarding?.name === pod && e.type === 'Warning');
+}
+
+/** The describe lines a person looks for: the ziriz.io/protected condition and ziriz's Warning Events. */
+export function describeHighlights(describe: string): string[] {
+  return describe.split('\n').filter((l) => l.includes('ziriz.io/protected') || /^\s*Warning\s+\S+(Blocked|Audited|Degraded|Failed)\b/.test(l)).map((l) => l.trimEnd());
+}
+
+/** Set the scene: namespace, CA, server, database, policy; then the agent, Ready once ziriz protects it. */
+export async function setScene(cluster: LocalCluster, say: Say): Promise<{ mcp: PodInfo; db: PodInfo; agent: PodInfo }> {
+  await step(say, `reset namespace ${STORY_NS}`, () => deleteStory(cluster));
+  await step(say, 'MCP server customer-mcp, customers-db and AgentPolicy payments/agents', () => apply(cluster, storyBackground()));
+  const [mcp, db] = await step(say, 'waiting for customer-mcp and customers-db', () => Promise.all([waitPod(cluster, 'customer-mcp', false), waitPod(cluster, 'customers-db', false)]));
+  say(`  customer-mcp ${mcp.ip}:8443 (HTTPS), customers-db ${db.ip}:5432`);
+  await apply(cluster, [agentDeployment(mcp.ip)]);
+  const agent = await step(say, 'agent gpt-orchestrator (service account ai-agent-prod): waiting until ziriz protects it (readiness gate ziriz.io/protected)', () => waitPod(cluster, 'gpt-orchestrator', true));
+  return { mcp, db, agent };
+}
+
+/** Play the calls and collect every verdict. */
+export async function playStory(cluster: LocalCluster, say: Say, scene: { mcp: PodInfo; db: PodInfo; agent: PodInfo }): Promise<StoryReport> {
+  const steps = storySteps(scene.db.ip);
+  const answers = await step(say, `agent ${scene.agent.name} makes its calls (kubectl exec: a new process, held at exec until its probes are on)`, () => runAgent(cluster, scene.agent.name, steps.map((s) => s.command)));
+  const ran = await serverLog(cluster, scene.mcp.name);
+  const expectedEvents = steps.flatMap((s) => (s.event ? [s.event] : []));
+  const events = await waitFor('the Warning Events of the blocked calls', async () => {
+    const ev = await warningEvents(cluster, scene.agent.name);
+    return expectedEvents.every((r) => ev.some((e) => e.reason === r)) ? ev : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 }).catch(() => warningEvents(cluster, scene.agent.name));
+  const results = steps.map((s, i): StepResult => {
+    const { observed, detail } = observe(s.command, answers[i]);
+    const ranIt = s.command.op === 'mcp' ? ran.some((r) => r.what === s.command.tool) : s.command.op === 'http' ? ran.some((r) => r.what === 'rest' && JSON.stringify(r.detail).includes('100000')) : false;
+    const eventSeen = s.event === undefined || events.some((e) => e.reason === s.event);
+    const ok = observed === s.expect && eventSeen && (s.expect === 'allowed' || !ranIt);
+    return { ...s, observed, detail, eventSeen, ok };
+  });
+  const describe = (await cluster.kubectl(['describe', 'pod', '-n', STORY_NS, scene.agent.name])).stdout;
+  const now = (await cluster.kubectl(['get', 'pod', '-n', STORY_NS, scene.agent.name, '-o', 'jsonpath={.status.conditions[?(@.type=="ziriz.io/protected")].status}'])).stdout.trim();
+  const expectedReasons = new Set(expectedEvents);
+  const unexpectedBlocks = events.filter((e) => e.reason?.endsWith('Blocked') === true && !expectedReasons.has(e.reason)).map((e) => `${e.reason ?? ''}: ${e.note ?? ''}`);
+  const ok = results.every((r) => r.ok) && now === 'True' && unexpectedBlocks.length === 0;
+  return { agentPod: scene.agent.name, steps: results, ran, protectedCondition: now, describeLines: describeHighlights(describe), unexpectedBlocks, ok };
+}
+
+/** The report as the demo prints it (stdout). */
+export function formatReport(r: StoryReport): string {
+  const lines: string[] = ['', `The agent's calls (pod ${STORY_NS}/${r.agentPod}, service account ai-agent-prod, AgentPolicy ${STORY_NS}/agents):`];
+  for (const s of r.steps) {
+    lines.push(`  ${s.ok ? 'PASS' : 'FAIL'}  ${s.title}`);
+    lines.push(`        expected ${s.expect}, observed ${s.observed}: ${s.detail.slice(0, 160)}`);
+    if (s.event) lines.push(`        Warning Event ${s.event}: ${s.eventSeen ? 'recorded' : 'MISSING'}`);
+  }
+  lines.push('', `What the MCP server actually ran (its log): ${r.ran.map((x) => x.what).join(', ') || 'nothing'}`);
+  lines.push('', `kubectl describe pod -n ${STORY_NS} ${r.agentPod}   (relevant lines)`);
+  for (const l of r.describeLines) lines.push(`  ${l}`);
+  if (r.unexpectedBlocks.length > 0) lines.push('', 'Unexpected blocks:', ...r.unexpectedBlocks.map((u) => `  ${u}`));
+  lines.push('', r.ok ? 'RESULT: every verdict is as expected' : 'RESULT: some verdicts are NOT as expected');
+  return `${lines.join('\n')}\n`;
+}
+
+export { DemoStoryError };

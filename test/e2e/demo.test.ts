@@ -1,0 +1,95 @@
+/**
+ * End to end, as hack/demo plays it: ziriz built into images (offline
+ * builder), loaded on the local cluster's real node, installed from
+ * kustomize/overlays/local (webhook and node agent as real pods), and the
+ * seed's story in namespace payments: an agent pod's get_customer runs,
+ * get_all_customers {filter: "none"} and POST ...?limit=100000 are stopped
+ * before the server runs them, a connection outside its policy fails with
+ * EPERM; each block is a Warning Event in `kubectl describe pod`, next to
+ * the ziriz.io/protected condition. Pod traffic stays in the pod network.
+ */
+import { expect } from 'chai';
+import type { LocalCluster } from '../../hack/cluster/cluster.js';
+import { buildImages, installZiriz, loadImages, uninstallZiriz, zirizLogs } from '../../hack/demo-install.js';
+import { formatReport, playStory, setScene, type StoryReport } from '../../hack/demo-play.js';
+import { quiet } from '../../hack/demo-progress.js';
+import { deleteStory } from '../../hack/demo-story.js';
+import { sharedCluster } from '../support/cluster-fixture.js';
+
+describe('e2e: the demo story on the local cluster (hack/demo)', function () {
+  this.timeout(900_000);
+  let cluster: LocalCluster | undefined;
+  let report: StoryReport | undefined;
+
+  before(async function () {
+    cluster = await sharedCluster(this);
+    const c = cluster;
+    const say = process.env.ZIRIZ_E2E_VERBOSE === '1' ? (l: string) => { process.stderr.write(`${l}\n`); } : quiet;
+    await buildImages(say);
+    await loadImages(c, say);
+    await installZiriz(c, say);
+    report = await playStory(c, say, await setScene(c, say));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && cluster) {
+      process.stderr.write(`${report ? formatReport(report) : ''}\n${await zirizLogs(cluster, 60)}\n`);
+    }
+  });
+
+  after(async () => {
+    if (!cluster) return;
+    await deleteStory(cluster).catch(() => undefined);
+    await uninstallZiriz(cluster);
+  });
+
+  function story(): StoryReport {
+    if (!report) throw new Error('the story did not play');
+    return report;
+  }
+
+  function stepNamed(part: string): StoryReport['steps'][number] {
+    const s = story().steps.find((x) => x.title.includes(part));
+    if (!s) throw new Error(`no step ${part}`);
+    return s;
+  }
+
+  it('protects the agent pod: condition ziriz.io/protected=True (the readiness gate let it become Ready)', () => {
+    expect(story().protectedCondition).to.equal('True');
+    expect(story().describeLines.some((l) => /ziriz\.io\/protected\s+True/.test(l))).to.equal(true);
+  });
+
+  it('lets get_customer run and return its result', () => {
+    const s = stepNamed('get_customer {id: 1}');
+    expect(s.observed).to.equal('allowed');
+    expect(s.detail).to.include('Ada');
+    expect(story().ran.map((r) => r.what)).to.include('get_customer');
+  });
+
+  it('blocks get_all_customers {filter: "none"} before it runs, with a ToolCallBlocked Event', () => {
+    const s = stepNamed('get_all_customers');
+    expect(s.observed).to.equal('blocked');
+    expect(story().ran.map((r) => r.what)).to.not.include('get_all_customers');
+    expect(s.eventSeen).to.equal(true);
+    expect(story().describeLines.some((l) => /Warning\s+ToolCallBlocked/.test(l))).to.equal(true);
+  });
+
+  it('blocks POST /api/v2/customers?limit=100000 before the API runs it, with an HTTPRequestBlocked Event', () => {
+    const s = stepNamed('limit=100000');
+    expect(s.observed).to.equal('blocked');
+    expect(story().ran.filter((r) => r.what === 'rest')).to.deep.equal([]);
+    expect(story().describeLines.some((l) => /Warning\s+HTTPRequestBlocked/.test(l))).to.equal(true);
+  });
+
+  it('refuses a connection outside the policy with EPERM, with an EgressBlocked Event', () => {
+    const s = stepNamed('customers-db');
+    expect(s.observed).to.equal('blocked');
+    expect(s.detail).to.include('EPERM');
+    expect(story().describeLines.some((l) => /Warning\s+EgressBlocked/.test(l))).to.equal(true);
+  });
+
+  it('blocks nothing else, and the report says every verdict is as expected', () => {
+    expect(story().unexpectedBlocks).to.deep.equal([]);
+    expect(story().ok).to.equal(true);
+  });
+});
