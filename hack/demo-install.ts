@@ -121,6 +121,36 @@ async function rolledOut(cluster: LocalCluster, kind: 'deployment' | 'daemonset'
   return want > 0 && Number(s.updatedNumberScheduled ?? 0) === want && Number(s.numberReady ?? 0) === want;
 }
 
+const STUCK = new Set(['CreateContainerError', 'CreateContainerConfigError', 'CrashLoopBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'RunContainerError']);
+
+interface PodList { items: { metadata: { name: string }; status?: { initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] } }[] }
+interface ContainerStatus { name: string; state?: { waiting?: { reason?: string; message?: string } } }
+
+/** A ziriz pod that cannot start (it would not become ready by waiting), as a message. */
+async function stuckPod(cluster: LocalCluster): Promise<string | undefined> {
+  const pods = JSON.parse((await cluster.kubectl(['get', 'pods', '-n', SYSTEM_NS, '-o', 'json'])).stdout) as PodList;
+  for (const p of pods.items) {
+    for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
+      const w = c.state?.waiting;
+      if (w?.reason && STUCK.has(w.reason)) return `${p.metadata.name}/${c.name}: ${w.reason}: ${w.message ?? ''}`;
+    }
+  }
+  return undefined;
+}
+
+/** Wait until `ready`, failing early when a ziriz pod cannot start. */
+async function waitReady(cluster: LocalCluster, what: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  let seenStuck = 0;
+  const r = await waitFor(what, async () => {
+    if (await ready()) return { ok: true as const };
+    const stuck = await stuckPod(cluster);
+    seenStuck = stuck ? seenStuck + 1 : 0;
+    // CrashLoopBackOff and image errors do not heal; give a restart a few rounds.
+    return stuck && seenStuck >= 5 ? { ok: false as const, stuck } : undefined;
+  }, { timeoutMs, intervalMs: 1000 });
+  if (!r.ok) throw new DemoInstallError(`${what}: ${r.stuck}`);
+}
+
 async function caPublished(cluster: LocalCluster): Promise<boolean> {
   for (const kind of ['mutatingwebhookconfiguration', 'validatingwebhookconfiguration']) {
     const o = await getJson(cluster, [kind, 'ziriz-webhook']);
@@ -147,11 +177,11 @@ export async function installZiriz(cluster: LocalCluster, say: Say, timeoutMs = 
   await cluster.kubectl(['apply', '-k', dir], { timeoutMs: 120_000 });
   await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s'], { timeoutMs: 70_000 });
   try {
-    await waitFor('webhook rolled out', async () => ((await rolledOut(cluster, 'deployment', 'ziriz-webhook')) ? true : undefined), { timeoutMs, intervalMs: 1000 });
+    await waitReady(cluster, 'webhook rolled out', () => rolledOut(cluster, 'deployment', 'ziriz-webhook'), timeoutMs);
     say('  webhook ready on https://127.0.0.1:18443');
     await waitFor('caBundle published', async () => ((await caPublished(cluster)) ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
     say('  webhook CA published in its configurations');
-    await waitFor('node agent rolled out', async () => ((await rolledOut(cluster, 'daemonset', 'ziriz-node-agent')) ? true : undefined), { timeoutMs, intervalMs: 1000 });
+    await waitReady(cluster, 'node agent rolled out', () => rolledOut(cluster, 'daemonset', 'ziriz-node-agent'), timeoutMs);
     say('  node agent ready');
   } catch (e: unknown) {
     throw new DemoInstallError(`ziriz did not become ready: ${e instanceof Error ? e.message : String(e)}\n${await zirizLogs(cluster)}`, { cause: e });
