@@ -17,6 +17,13 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { z } from 'zod';
 
 const sideEffects = process.env.SIDE_EFFECTS ?? '';
+/** Simulated work per tool call, in ms (benchmarks). */
+const workMs = Number(process.env.WORK_MS ?? '0');
+
+function work(): void {
+  const end = performance.now() + workMs;
+  while (performance.now() < end);
+}
 const CUSTOMERS = [
   { id: 1, name: 'Ada', status: 'active' },
   { id: 2, name: 'Grace', status: 'inactive' },
@@ -33,6 +40,7 @@ function text(value: unknown): { content: { type: 'text'; text: string }[] } {
 function mcpServer(): McpServer {
   const s = new McpServer({ name: 'customer-mcp', version: '1.0.0' });
   s.registerTool('get_customer', { description: 'One customer by id', inputSchema: { id: z.number() } }, ({ id }) => {
+    work();
     ran('get_customer', { id });
     return text(CUSTOMERS.find((c) => c.id === id) ?? null);
   });

@@ -24,7 +24,7 @@ import { cgroupV2Root } from '../kernel/cgroup.js';
 import type { ProbeReport } from '../probe/report.js';
 import type { HookName } from '../report/types.js';
 import type { DesiredKernel } from './desired.js';
-import { applyRemovals, applyUpserts, planSync, readMap, type Entry } from './map-sync.js';
+import { applyRemovals, applyUpserts, byKeyHex, planSync, readMap, type Entry } from './map-sync.js';
 import { loadTcState, saveTcState, type TcRecord } from './tc-state.js';
 
 export interface KernelOptions {
@@ -42,7 +42,7 @@ export interface Degraded {
 }
 
 const MAP_NAMES = ['ziriz_identity', 'ziriz_egress', 'ziriz_calls', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_conn_hold', 'ziriz_holds', 'ziriz_counters', 'ziriz_events'] as const;
-type MapName = (typeof MAP_NAMES)[number];
+export type MapName = (typeof MAP_NAMES)[number];
 
 export class NodeKernel {
   private readonly objects = new Map<string, BpfObject>();
@@ -149,22 +149,7 @@ export class NodeKernel {
 
   /** Write the desired map contents: policy data first, identities last; removals in reverse. */
   apply(d: DesiredKernel, liveIdentityIds: ReadonlySet<number>): { written: number; removed: number } {
-    const toEntries = (m: ReadonlyMap<string, Entry>): Map<string, Entry> => new Map(m);
-    const identities = new Map<string, Entry>();
-    for (const [cgid, value] of d.identities) {
-      const key = Buffer.alloc(8);
-      key.writeBigUInt64LE(BigInt(cgid));
-      identities.set(key.toString('hex'), { key, value });
-    }
-    const steps: [MapName, Map<string, Entry>, ((k: Buffer, v: Buffer) => boolean) | undefined][] = [
-      ['ziriz_egress', toEntries(d.egress), undefined],
-      ['ziriz_calls', toEntries(d.calls), undefined],
-      ['ziriz_pod_ips', toEntries(d.podIps), undefined],
-      ['ziriz_pod_uids', toEntries(d.podUids), undefined],
-      // Entries the exec program made for pod cgroups not resolved yet belong to live pods: keep them.
-      ['ziriz_identity', identities, (_k, v) => liveIdentityIds.has(v.readUInt32LE(0))],
-    ];
-    const plans = steps.flatMap(([name, desired, keep]) => {
+    const plans = desiredMaps(d, liveIdentityIds).flatMap(([name, desired, keep]) => {
       const map = this.maps[name];
       return map ? [{ name, map, plan: planSync(readMap(map), desired, keep) }] : [];
     });
@@ -251,4 +236,26 @@ export class NodeKernel {
     this.close();
     rmSync(this.opts.pinRoot, { recursive: true, force: true }); // the maps' pins
   }
+}
+
+type KeepEntry = (key: Buffer, value: Buffer) => boolean;
+
+/**
+ * Pure: the content each map should have, in apply order (policy data before
+ * identities; removals run in reverse), keyed by the hex of the key bytes.
+ */
+export function desiredMaps(d: DesiredKernel, liveIdentityIds: ReadonlySet<number>): [MapName, Map<string, Entry>, KeepEntry | undefined][] {
+  const identities: Entry[] = [...d.identities].map(([cgid, value]) => {
+    const key = Buffer.alloc(8);
+    key.writeBigUInt64LE(BigInt(cgid));
+    return { key, value };
+  });
+  return [
+    ['ziriz_egress', byKeyHex(d.egress.values()), undefined],
+    ['ziriz_calls', byKeyHex(d.calls.values()), undefined],
+    ['ziriz_pod_ips', byKeyHex(d.podIps.values()), undefined],
+    ['ziriz_pod_uids', byKeyHex(d.podUids.values()), undefined],
+    // Entries the exec program made for pod cgroups not resolved yet belong to live pods: keep them.
+    ['ziriz_identity', byKeyHex(identities), (_k, v) => liveIdentityIds.has(v.readUInt32LE(0))],
+  ];
 }

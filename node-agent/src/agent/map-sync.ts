@@ -32,6 +32,15 @@ export function planSync(current: ReadonlyMap<string, Buffer>, desired: Readonly
   return { upserts, removals };
 }
 
+/**
+ * Pure: desired entries keyed the way readMap keys the kernel's (hex of the
+ * key bytes), whatever the caller keyed them by. Comparing by any other key
+ * would rewrite, and then delete, entries that are already right.
+ */
+export function byKeyHex(entries: Iterable<Entry>): Map<string, Entry> {
+  return new Map([...entries].map((e) => [e.key.toString('hex'), e] as const));
+}
+
 export function readMap(map: BpfMap): Map<string, Buffer> {
   return new Map(map.entries().map(([k, v]) => [k.toString('hex'), Buffer.from(v)]));
 }

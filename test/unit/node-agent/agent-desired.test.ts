@@ -5,6 +5,8 @@ import { parseAgentPolicy } from '../../../core/policy/parse.js';
 import type { AgentPolicy } from '../../../core/policy/model.js';
 import { desiredKernel, type DesiredInput } from '../../../node-agent/src/agent/desired.js';
 import { DENY_ALL_POLICY_ID, IdAllocator } from '../../../node-agent/src/agent/ids.js';
+import { desiredMaps } from '../../../node-agent/src/agent/kernel.js';
+import { planSync } from '../../../node-agent/src/agent/map-sync.js';
 import type { PodFacts, PodResolution } from '../../../node-agent/src/agent/model.js';
 
 function facts(name: string, over: Partial<PodFacts> = {}): PodFacts {
@@ -101,5 +103,23 @@ describe('node agent: desired kernel state', () => {
     const [x, y] = [mk(), mk()];
     expect([...x.identities.entries()].map(([k, v]) => k + v.toString('hex'))).to.deep.equal([...y.identities.entries()].map(([k, v]) => k + v.toString('hex')));
     expect([...x.egress.keys()]).to.deep.equal([...y.egress.keys()]);
+  });
+
+  it('is idempotent against the kernel: a second apply of the same state writes and removes nothing in any map', () => {
+    const mcp = policy('tools', { mcp: { tools: [{ name: 'get_customer', effect: 'Allow' }] } });
+    const d = desiredKernel(input([
+      { facts: facts('a'), resolution: resolution(11n, [12n]) },
+      { facts: facts('b', { podIPs: ['10.244.0.8'] }), resolution: resolution(21n, [22n], 8) },
+    ], [egressPolicy, mcp]));
+    const live = new Set([...d.plans.values()].map((p) => p.identityId));
+    const maps = desiredMaps(d, live);
+    expect(maps.map(([name]) => name)).to.deep.equal(['ziriz_egress', 'ziriz_calls', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_identity']);
+    for (const [name, desired, keep] of maps) {
+      expect(desired.size, name).to.be.greaterThan(0);
+      // What the kernel holds after the first apply, read back the way readMap keys it.
+      const kernel = new Map([...desired.values()].map((e) => [e.key.toString('hex'), Buffer.from(e.value)] as const));
+      const again = planSync(kernel, desired, keep);
+      expect({ name, upserts: again.upserts.length, removals: again.removals.length }).to.deep.equal({ name, upserts: 0, removals: 0 });
+    }
   });
 });
