@@ -9,8 +9,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { ZirizError } from '../core/errors/ziriz-error.js';
 import type { LocalCluster } from './cluster/cluster.js';
 import { run } from './cluster/exec.js';
@@ -251,10 +251,17 @@ export async function uninstallZiriz(cluster: LocalCluster): Promise<void> {
   await teardownKernel();
 }
 
-/** `ziriz-node-agent teardown` on the host for the DaemonSet's pin root and TC state file. */
+/**
+ * `ziriz-node-agent teardown` on the host for the DaemonSet's pin root and TC
+ * state file; then the state file and its directory (the DaemonSet's
+ * hostPath) go too when nothing is recorded in them.
+ */
 export async function teardownKernel(): Promise<void> {
   await run(process.execPath, [join(repoRoot, 'dist/node-agent/src/main.js'), 'teardown'], {
     timeoutMs: 60_000,
     env: { ...process.env, ZIRIZ_PIN_ROOT: AGENT_PIN_ROOT, ZIRIZ_STATE_FILE: AGENT_STATE_FILE },
   });
+  if (existsSync(AGENT_STATE_FILE) && readFileSync(AGENT_STATE_FILE, 'utf8').trim() === '[]') rmSync(AGENT_STATE_FILE);
+  const dir = dirname(AGENT_STATE_FILE);
+  if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
 }
