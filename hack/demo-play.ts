@@ -98,9 +98,17 @@ async function warningEvents(cluster: LocalCluster, pod: string): Promise<EventJ
   return list.items.filter((e) => e.regarding?.name === pod && e.type === 'Warning');
 }
 
-/** The describe lines a person looks for: the ziriz.io/protected condition and ziriz's Warning Events. */
+/** The describe lines a person looks for: the ziriz.io/protected gate and condition (with their section) and ziriz's Warning Events. */
 export function describeHighlights(describe: string): string[] {
-  return describe.split('\n').filter((l) => l.includes('ziriz.io/protected') || /^\s*Warning\s+\S+(Blocked|Audited|Degraded|Failed)\b/.test(l)).map((l) => l.trimEnd());
+  const out: string[] = [];
+  let section = '';
+  for (const l of describe.split('\n')) {
+    const header = /^([A-Z][A-Za-z ]+):\s*$/.exec(l);
+    if (header?.[1]) section = header[1];
+    if (l.includes('ziriz.io/protected') && !l.includes('=')) out.push(`${section}: ${l.trim().replace(/\s+/g, ' ')}`);
+    else if (/^\s*Warning\s+\S+(Blocked|Audited|Degraded|Failed)\b/.test(l)) out.push(l.trimEnd());
+  }
+  return out;
 }
 
 /** Set the scene: namespace, CA, server, database, policy; then the agent, Ready once ziriz protects it. */
