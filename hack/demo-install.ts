@@ -204,6 +204,13 @@ async function caPublished(cluster: LocalCluster): Promise<boolean> {
   return true;
 }
 
+/** Set the node agents' ZIRIZ_MODE (enforce|audit: what kustomize/overlays/audit changes) and wait for the rollout. */
+export async function setAgentMode(cluster: LocalCluster, mode: 'enforce' | 'audit', timeoutMs = 120_000): Promise<void> {
+  await cluster.kubectl(['set', 'env', '-n', SYSTEM_NS, 'daemonset/ziriz-node-agent', '-c', 'node-agent', `ZIRIZ_MODE=${mode}`]);
+  await cluster.kubectl(['rollout', 'status', '-n', SYSTEM_NS, 'daemonset/ziriz-node-agent', `--timeout=${Math.round(timeoutMs / 1000)}s`], { timeoutMs: timeoutMs + 10_000 });
+  await waitReady(cluster, 'node agent rolled out', () => rolledOut(cluster, 'daemonset', 'ziriz-node-agent'), timeoutMs);
+}
+
 /** Logs of the ziriz pods, for a failure report. */
 export async function zirizLogs(cluster: LocalCluster, lines = 40): Promise<string> {
   const out: string[] = [];

@@ -14,6 +14,7 @@ import { agentDeployment, deleteStory, DemoStoryError, STORY_NS, storyBackground
 
 export type Expect = 'allowed' | 'blocked';
 
+
 export interface StoryStep {
   readonly title: string;
   readonly command: Record<string, unknown>;
@@ -50,7 +51,7 @@ export function storySteps(dbIp: string): StoryStep[] {
   ];
 }
 
-interface Answer { ok: boolean; result?: unknown; error?: string }
+export interface Answer { ok: boolean; result?: unknown; error?: string }
 interface ToolResult { isError?: boolean; content?: { text?: string }[] }
 
 /** What a call's answer says happened: allowed (it ran), blocked, or an error that is neither. */
@@ -79,23 +80,28 @@ export function observe(cmd: Record<string, unknown>, a: Answer | undefined): { 
 }
 
 /** Run agent-client in the agent pod (kubectl exec): one JSON command per line in, one answer per line out. */
-async function runAgent(cluster: LocalCluster, pod: string, commands: readonly Record<string, unknown>[]): Promise<(Answer | undefined)[]> {
+export async function runAgent(cluster: LocalCluster, pod: string, commands: readonly Record<string, unknown>[]): Promise<(Answer | undefined)[]> {
   const input = commands.map((c) => JSON.stringify(c)).join('\n') + '\n';
   const out = await cluster.kubectl(['exec', '-i', '-n', STORY_NS, pod, '-c', 'agent', '--', '/usr/local/bin/node', '/app/dist/hack/apps/agent-client.js'], { input, timeoutMs: 120_000 });
   const answers = out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Answer);
   return commands.map((_c, i) => answers[i]);
 }
 
-async function serverLog(cluster: LocalCluster, pod: string): Promise<{ what: string; detail: unknown }[]> {
+export async function serverLog(cluster: LocalCluster, pod: string): Promise<{ what: string; detail: unknown }[]> {
   const out = (await cluster.kubectl(['logs', '-n', STORY_NS, pod])).stdout;
   return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { what: string; detail: unknown });
 }
 
-interface EventJson { reason?: string; type?: string; note?: string; regarding?: { name?: string } }
+export interface EventJson { reason?: string; type?: string; note?: string; regarding?: { name?: string } }
+
+/** The events.k8s.io Events about `pod` (of `type` when given). */
+export async function podEvents(cluster: LocalCluster, pod: string, type?: 'Warning' | 'Normal'): Promise<EventJson[]> {
+  const list = JSON.parse((await cluster.kubectl(['get', 'events.events.k8s.io', '-n', STORY_NS, '-o', 'json'])).stdout) as { items: EventJson[] };
+  return list.items.filter((e) => e.regarding?.name === pod && (type === undefined || e.type === type));
+}
 
 async function warningEvents(cluster: LocalCluster, pod: string): Promise<EventJson[]> {
-  const list = JSON.parse((await cluster.kubectl(['get', 'events.events.k8s.io', '-n', STORY_NS, '-o', 'json'])).stdout) as { items: EventJson[] };
-  return list.items.filter((e) => e.regarding?.name === pod && e.type === 'Warning');
+  return podEvents(cluster, pod, 'Warning');
 }
 
 /** The describe lines a person looks for: the ziriz.io/protected gate and condition (with their section) and ziriz's Warning Events. */

@@ -10,8 +10,10 @@
  */
 import { expect } from 'chai';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
-import { buildImages, installZiriz, loadImages, uninstallZiriz, zirizLogs } from '../../hack/demo-install.js';
-import { formatReport, playStory, setScene, type StoryReport } from '../../hack/demo-play.js';
+import { buildImages, installZiriz, loadImages, setAgentMode, uninstallZiriz, zirizLogs } from '../../hack/demo-install.js';
+import { formatReport, observe, playStory, podEvents, runAgent, serverLog, setScene, type StoryReport } from '../../hack/demo-play.js';
+import { waitFor } from '../../hack/cluster/wait.js';
+import type { PodInfo } from '../../hack/demo-story.js';
 import { quiet } from '../../hack/demo-progress.js';
 import { deleteStory } from '../../hack/demo-story.js';
 import { sharedCluster } from '../support/cluster-fixture.js';
@@ -20,6 +22,7 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
   this.timeout(900_000);
   let cluster: LocalCluster | undefined;
   let report: StoryReport | undefined;
+  let scene: { mcp: PodInfo; db: PodInfo; agent: PodInfo } | undefined;
 
   before(async function () {
     cluster = await sharedCluster(this);
@@ -28,7 +31,8 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
     await buildImages(say);
     await loadImages(c, say);
     await installZiriz(c, say);
-    report = await playStory(c, say, await setScene(c, say));
+    scene = await setScene(c, say);
+    report = await playStory(c, say, scene);
   });
 
   afterEach(async function () {
@@ -91,5 +95,26 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
   it('blocks nothing else, and the report says every verdict is as expected', () => {
     expect(story().unexpectedBlocks).to.deep.equal([]);
     expect(story().ok).to.equal(true);
+  });
+
+  describe('audit mode (what kustomize/overlays/audit sets: ZIRIZ_MODE=audit on the node agents)', () => {
+    after(async () => {
+      if (cluster) await setAgentMode(cluster, 'enforce');
+    });
+
+    it('lets get_all_customers {filter: "none"} run and reports it as ToolCallAudited instead of blocking it', async () => {
+      const c = cluster!;
+      const s = scene!;
+      await setAgentMode(c, 'audit');
+      const cmd = { op: 'mcp', tool: 'get_all_customers', args: { filter: 'none' } };
+      const [answer] = await runAgent(c, s.agent.name, [cmd]);
+      expect(observe(cmd, answer).observed).to.equal('allowed');
+      expect((await serverLog(c, s.mcp.name)).map((r) => r.what)).to.include('get_all_customers');
+      const audited = await waitFor('a ToolCallAudited Event', async () => {
+        const ev = await podEvents(c, s.agent.name, 'Normal');
+        return ev.find((e) => e.reason === 'ToolCallAudited');
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      expect(audited.note).to.include('get_all_customers');
+    });
   });
 });
