@@ -3,6 +3,7 @@
 # read-only root filesystem.
 source "$SPEC_DIR/ziriz-app.inc"
 IMAGE_BASE=debian
+ZIRIZ_MODULES=(@kubernetes/client-node express node-forge prom-client)  # what its code imports (and their dependencies)
 IMAGE_ENTRYPOINT=(/usr/local/bin/node --enable-source-maps /app/dist/webhook/src/main.js)
 IMAGE_ENV=(PATH=/usr/local/bin:/usr/bin:/bin NODE_ENV=production)
 IMAGE_WORKDIR=/app
