@@ -7,8 +7,9 @@
  * Pods run the pause image (the cost measured is the agent's, not the app's).
  * Run as root: hack/bench node-agent-cluster.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, Watch, type V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+import { errorMessage } from '../core/errors/ziriz-error.js';
 import { join } from 'node:path';
 import { LocalCluster } from '../hack/cluster/cluster.js';
 import { podCgroupDir } from '../hack/cluster/pods.js';
@@ -21,9 +22,14 @@ import { configurationsFor, freePort, installWebhookPrereqs, WebhookProcess } fr
 const NS = 'bench';
 const CLK_TCK = 100;
 
+/**
+ * The boot instant in epoch ms, from /proc/uptime (10 ms resolution). Not
+ * /proc/stat's btime: it is truncated to the second, which would add up to a
+ * second to every latency measured from a process start time.
+ */
 function bootTimeMs(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('btime '));
-  return Number(line?.split(' ')[1] ?? 0) * 1000;
+  const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return Date.now() - uptime * 1000;
 }
 
 /** Start time (epoch ms, 10 ms resolution) of a process, from /proc/<pid>/stat field 22. */
@@ -56,29 +62,37 @@ function deployment(cluster: LocalCluster, replicas: number): Record<string, unk
   };
 }
 
+/**
+ * Per pod: from its first process's start (read from /proc once it runs:
+ * the sandbox's process lives on) to the watch event carrying
+ * ziriz.io/protected=True (the moment it is visible in the API).
+ */
 async function protectionLatencies(cluster: LocalCluster, count: number): Promise<number[]> {
-  const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
-  const boot = bootTimeMs();
+  const kc = cluster.kubeConfig();
   const seenTrue = new Map<string, number>();
-  const started = new Map<string, number>();
-  await apply(cluster, [deployment(cluster, count)]);
-  await waitFor(`${count} pods protected`, async () => {
-    const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=bench' })).items;
-    const now = Date.now();
-    for (const p of pods) {
-      const uid = p.metadata?.uid ?? '';
-      if (!started.has(uid)) {
-        const dir = podCgroupDir(uid);
-        const pids = dir ? cgroupPids(dir) : [];
-        const first = pids.map((pid) => { try { return startMs(pid, boot); } catch { return Infinity; } }).reduce((a, b) => Math.min(a, b), Infinity);
-        if (Number.isFinite(first)) started.set(uid, first);
-      }
-      const c = p.status?.conditions?.find((x) => x.type === 'ziriz.io/protected');
-      if (c?.status === 'True' && !seenTrue.has(uid)) seenTrue.set(uid, now);
-    }
-    return seenTrue.size >= count && [...seenTrue.keys()].every((u) => started.has(u)) ? true : undefined;
-  }, { timeoutMs: 600_000, intervalMs: 50 });
-  return [...seenTrue.entries()].map(([uid, t]) => t - (started.get(uid) ?? t));
+  let watchError: unknown;
+  const req = await new Watch(kc).watch(`/api/v1/namespaces/${NS}/pods`, { labelSelector: 'app=bench' }, (_type: string, p: V1Pod) => {
+    const uid = p.metadata?.uid ?? '';
+    const c = p.status?.conditions?.find((x) => x.type === 'ziriz.io/protected');
+    if (c?.status === 'True' && !seenTrue.has(uid)) seenTrue.set(uid, Date.now());
+  }, (e: unknown) => { watchError = e ?? watchError; });
+  try {
+    await apply(cluster, [deployment(cluster, count)]);
+    await waitFor(`${count} pods protected`, () => {
+      if (watchError) throw new Error(`pod watch failed: ${errorMessage(watchError)}`);
+      return Promise.resolve(seenTrue.size >= count ? true : undefined);
+    }, { timeoutMs: 600_000, intervalMs: 50 });
+  } finally {
+    req.abort();
+  }
+  const boot = bootTimeMs();
+  return [...seenTrue.entries()].map(([uid, t]) => {
+    const dir = podCgroupDir(uid);
+    const starts = (dir ? cgroupPids(dir) : []).map((pid) => { try { return startMs(pid, boot); } catch { return Infinity; } });
+    const first = Math.min(...starts);
+    if (!Number.isFinite(first)) throw new Error(`pod ${uid}: no process to read a start time from`);
+    return t - first;
+  });
 }
 
 async function main(): Promise<void> {

@@ -9,7 +9,8 @@
         "src/link.cc",
         "src/maps.cc",
         "src/ringbuf.cc",
-        "src/tc.cc"
+        "src/tc.cc",
+        "src/links.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-lbpf", "-lelf", "-lz"],

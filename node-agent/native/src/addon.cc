@@ -11,6 +11,7 @@
 #include "object.h"
 #include "ringbuf.h"
 #include "tc.h"
+#include "links.h"
 
 namespace {
 
@@ -25,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ziriz::RingBuffer::Init(env, exports);
   ziriz::InitMaps(env, exports);
   ziriz::InitTc(env, exports);
+  ziriz::InitLinks(env, exports);
   exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
   return exports;
 }

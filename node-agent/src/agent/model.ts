@@ -3,7 +3,6 @@
  * what the node says (resolution: cgroups, processes, host veth).
  */
 import type { ContainerCgroup, CgroupRef } from '../kernel/pod-cgroups.js';
-import type { HostLink } from '../kernel/netdev.js';
 import type { ObservedCondition } from '../report/types.js';
 
 export interface PodFacts {
@@ -26,7 +25,8 @@ export interface PodResolution {
   readonly podCgroup: CgroupRef | null;
   readonly containers: readonly ContainerCgroup[];
   readonly pids: readonly number[];
-  readonly veths: readonly HostLink[];
+  /** The host ends of the pod's veths. */
+  readonly veths: readonly { readonly ifindex: number; readonly name: string }[];
 }
 
 export const UNRESOLVED: PodResolution = { podCgroup: null, containers: [], pids: [], veths: [] };

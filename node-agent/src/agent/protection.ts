@@ -19,13 +19,32 @@ const SUBSTITUTES: Partial<Record<HookName, string>> = {
   'egress-tc': 'connect()/sendmsg() refused by the cgroup hooks',
 };
 
+/** The node has the hook, but this pod's part of it is not in place yet (its veth's TC filter, its processes' uprobes). */
+function notYet(plan: PodPlan, hooks: NodeHooks, need: HookName): 'tc' | 'probes' | null {
+  if (need === 'egress-tc' && !plan.resolution.veths.some((v) => hooks.tcInPlace.has(v.ifindex))) return 'tc';
+  if (need === 'tls-uprobes' && !hooks.probedPods.has(plan.facts.uid)) return 'probes';
+  return null;
+}
+
+/**
+ * Pure: the pod waits for something that comes by itself, soon: its cgroup,
+ * its veth (then its TC filter), its processes (then their uprobes). The
+ * reconciler looks again quickly instead of waiting for the next watch event.
+ */
+export function isWaiting(plan: PodPlan, hooks: NodeHooks): boolean {
+  if (plan.facts.terminal) return false;
+  if (!plan.resolution.podCgroup) return true;
+  return plan.needs.some((need) => hooks.attached.has(need) && notYet(plan, hooks, need) !== null);
+}
+
 export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks): Protection {
   const attached: HookName[] = [];
   const degraded: { hook: HookName; why: string; substitute?: string }[] = [];
   for (const need of plan.needs) {
     const missing = hooks.degraded.find((d) => d.hook === need);
-    const tcMissing = need === 'egress-tc' && !plan.resolution.veths.some((v) => hooks.tcInPlace.has(v.ifindex));
-    const probesMissing = need === 'tls-uprobes' && !hooks.probedPods.has(plan.facts.uid);
+    const pending = notYet(plan, hooks, need);
+    const tcMissing = pending === 'tc';
+    const probesMissing = pending === 'probes';
     if (hooks.attached.has(need) && !tcMissing && !probesMissing) {
       attached.push(need);
       continue;

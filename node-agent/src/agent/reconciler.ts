@@ -22,10 +22,14 @@ import { podFacts } from './facts.js';
 import type { IdAllocator } from './ids.js';
 import type { NodeKernel } from './kernel.js';
 import { UNRESOLVED, type PodFacts } from './model.js';
-import { protectionOf } from './protection.js';
+import { isWaiting, protectionOf } from './protection.js';
 import type { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
 import type { ProbeManager } from '../calls/probes.js';
+
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 1000;
+const RETRY_GIVE_UP_MS = 30_000;
 
 export interface ReconcilerDeps {
   readonly node: string;
@@ -58,7 +62,9 @@ export class Reconciler {
   private debounce: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private resync: NodeJS.Timeout | undefined;
-  private retryMs = 100;
+  private retryMs = RETRY_MIN_MS;
+  private waitingKey = '';
+  private waitingSince = 0;
   private policyCache = new Map<string, { rv: string; policy: AgentPolicy | null }>();
   /** Policies this node has a status entry for (reported again until they select nothing here). */
   private reported = new Set<string>();
@@ -169,10 +175,10 @@ export class Reconciler {
     this.d.ids.policy.retain(new Set([...desired.plans.values()].map((p) => p.digest).filter((x) => x !== '')));
     this.last = desired;
 
-    const protectedPods = this.report(desired, tcInPlace, probedPods, policies);
+    const { protectedPods, waiting } = this.report(desired, tcInPlace, probedPods, policies);
     lap('report');
     const unresolved = [...desired.plans.values()].filter((p) => !p.facts.terminal && p.resolution.podCgroup === null).length;
-    this.scheduleRetry(unresolved);
+    this.scheduleRetry(waiting);
     if (written + removed > 0) log('info', 'kernel maps reconciled', { pods: desired.plans.size, written, removed, unresolved, ms: mark });
     else if ((mark.report ?? 0) > 250) log('warn', 'slow reconcile', { pods: desired.plans.size, ms: mark });
     this.d.sink.kernelCounters(kernel.counters());
@@ -197,15 +203,18 @@ export class Reconciler {
     return probed;
   }
 
-  private report(desired: DesiredKernel, tcInPlace: ReadonlySet<number>, probedPods: ReadonlySet<string>, policies: readonly AgentPolicy[]): number {
+  /** Report every pod's protection and the policies' status; returns the protected count and the pods still waiting. */
+  private report(desired: DesiredKernel, tcInPlace: ReadonlySet<number>, probedPods: ReadonlySet<string>, policies: readonly AgentPolicy[]): { protectedPods: number; waiting: string[] } {
     const hooks = { attached: new Set<HookName>(this.d.kernel.attached), degraded: this.d.kernel.degraded(), tcInPlace, probedPods };
     for (const uid of this.reportedPods) if (!desired.plans.has(uid)) this.d.sink.podGone(uid);
     this.reportedPods = new Set(desired.plans.keys());
     let count = 0;
     let unresolved = 0;
+    const waiting: string[] = [];
     const enforcedBy = new Map<string, { matched: number; enforced: number }>();
     for (const plan of desired.plans.values()) {
       const p = protectionOf(plan, this.d.attribution.identityOf(plan), hooks);
+      if (isWaiting(plan, hooks)) waiting.push(plan.facts.uid);
       if (p.protected) count++;
       else if (p.reason === 'CgroupNotFound') unresolved++;
       this.d.sink.protection(p);
@@ -226,7 +235,7 @@ export class Reconciler {
       if (counts) this.reported.add(ref);
       else this.reported.delete(ref);
     }
-    return count;
+    return { protectedPods: count, waiting };
   }
 
   private reportPolicy(pol: AgentPolicy, counts: { matched: number; enforced: number }): void {
@@ -248,15 +257,29 @@ export class Reconciler {
     });
   }
 
-  /** Pods bound here whose cgroup is not there yet: look again soon (backing off to 2 s). */
-  private scheduleRetry(unresolved: number): void {
+  /**
+   * Pods bound here that wait for their cgroup, veth or processes: look again
+   * soon. The delay starts at 50 ms and doubles up to 1 s while the same pods
+   * keep waiting; it starts over when the waiting set changes (pods arriving
+   * in a burst each get the short delay). Pods stuck longer than 30 s (a CNI
+   * that never finishes) are left to watch events and the periodic resync.
+   */
+  private scheduleRetry(waiting: readonly string[]): void {
     clearTimeout(this.retry);
-    if (unresolved === 0) {
-      this.retryMs = 100;
+    const key = waiting.join(',');
+    if (waiting.length === 0) {
+      this.retryMs = RETRY_MIN_MS;
+      this.waitingKey = '';
       return;
     }
+    if (key !== this.waitingKey) {
+      this.retryMs = RETRY_MIN_MS;
+      this.waitingSince = Date.now();
+    }
+    this.waitingKey = key;
+    if (Date.now() - this.waitingSince > RETRY_GIVE_UP_MS) return;
     this.retry = setTimeout(() => { this.trigger(0); }, this.retryMs);
-    this.retryMs = Math.min(2000, this.retryMs * 2);
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
   }
 
   /** A plan by pod uid (for tests and the verdict path). */

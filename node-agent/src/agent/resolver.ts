@@ -2,7 +2,7 @@
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import { cgroupV2Root } from '../kernel/cgroup.js';
-import { hostLinkIndex, hostVethsOfPid, type HostLink } from '../kernel/netdev.js';
+import { hostLinkIndex, hostVethsOfPod, type HostLink } from '../kernel/netdev.js';
 import { cgroupPids, containerCgroups, findKubepodsRoots, findPodCgroup } from '../kernel/pod-cgroups.js';
 import { UNRESOLVED, type PodFacts, type PodResolution } from './model.js';
 
@@ -26,12 +26,11 @@ export class PodResolver {
       }
       if (!pod) return UNRESOLVED;
       const pids = cgroupPids(pod.path);
-      const first = pids[0];
       return {
         podCgroup: pod,
         containers: containerCgroups(pod),
         pids,
-        veths: first !== undefined && !facts.hostNetwork ? hostVethsOfPid(first, this.links) : [],
+        veths: facts.hostNetwork ? [] : hostVethsOfPod(pids, this.links),
       };
     } catch (e: unknown) {
       // A pod vanishing while we look is normal: report unresolved, retry later.

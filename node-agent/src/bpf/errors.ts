@@ -16,6 +16,7 @@ export type BpfOp =
   | 'ringbuf'
   | 'tc'
   | 'netns'
+  | 'netlink'
   | 'program'
   | 'object'
   | 'link'

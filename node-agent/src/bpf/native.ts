@@ -106,6 +106,17 @@ export interface NativeBinding {
   tcQuery(spec: TcSpec): number | null;
   tcHookDestroy(spec: { ifindex: number; netns?: string }): void;
   ifIndex(name: string, netns?: string): number;
+  netnsLinks(path: string): NetnsLink[];
+}
+
+/** An interface as rtnetlink reports it inside some network namespace. */
+export interface NetnsLink {
+  readonly ifindex: number;
+  readonly name: string;
+  /** IFLA_LINK: the peer's ifindex (veth), 0 when none. */
+  readonly link: number;
+  /** The peer lives in another network namespace (IFLA_LINK_NETNSID). */
+  readonly otherNs: boolean;
 }
 
 /** Where the addon is looked for: $ZIRIZ_NATIVE_ADDON, else the node-gyp build dir. */

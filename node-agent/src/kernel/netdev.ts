@@ -1,51 +1,77 @@
 /**
- * The host end of a pod's veth: inside the pod's network namespace, an
- * interface's `iflink` is the ifindex of its peer in the host namespace. The
- * container's own sysfs mount (seen through /proc/<pid>/root) is tagged with
- * the pod's network namespace, so no namespace switch is needed to read it.
+ * The host end of a pod's veth. Inside the pod's network namespace, a veth's
+ * IFLA_LINK is the ifindex of its peer in the host namespace; the host peer's
+ * own IFLA_LINK points back. Both ends are read with rtnetlink (the addon
+ * opens a socket inside the namespace of /proc/<pid>/ns/net), so the pod is
+ * found as soon as runc has joined its namespace, before the container has
+ * mounted its /sys, and whether or not it ever does.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { native } from '../bpf/errors.js';
+import { binding, type NetnsLink } from '../bpf/native.js';
 
 export interface HostLink {
   readonly ifindex: number;
   readonly name: string;
+  /** The peer's ifindex in its namespace (veth), 0 when none. */
+  readonly peer: number;
 }
 
-function readInt(path: string): number | null {
+/** The interfaces of the network namespace at `path` (e.g. /proc/<pid>/ns/net). */
+export function netnsLinks(path: string): NetnsLink[] {
+  return native(() => binding().netnsLinks(path));
+}
+
+/** Every interface of this (the host's) network namespace, by ifindex. */
+export function hostLinkIndex(): Map<number, HostLink> {
+  return new Map(netnsLinks('/proc/self/ns/net').map((l) => [l.ifindex, { ifindex: l.ifindex, name: l.name, peer: l.link }] as const));
+}
+
+function netnsInode(pid: number | 'self'): number | null {
   try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(n) ? n : null;
+    return statSync(`/proc/${pid}/ns/net`).ino;
   } catch {
     return null;
   }
 }
 
-/** Every interface of this (the host's) network namespace, by ifindex. */
-export function hostLinkIndex(sysNet = '/sys/class/net'): Map<number, HostLink> {
-  const out = new Map<number, HostLink>();
-  for (const name of readdirSync(sysNet)) {
-    const ifindex = readInt(join(sysNet, name, 'ifindex'));
-    if (ifindex !== null) out.set(ifindex, { ifindex, name });
-  }
-  return out;
+/**
+ * Pure: the host ends of the pod-side interfaces `podLinks`: a pod interface
+ * whose peer is in another namespace, and a host interface that is that peer
+ * and names the pod interface back (so an index that merely exists on the
+ * host is never taken for the peer).
+ */
+export function hostPeers(podLinks: readonly NetnsLink[], hostLinks: ReadonlyMap<number, HostLink>): HostLink[] {
+  return podLinks.flatMap((l) => {
+    if (!l.otherNs || l.link <= 0) return [];
+    const host = hostLinks.get(l.link);
+    return host?.peer === l.ifindex ? [host] : [];
+  });
 }
 
-/** Host-side peers of the pod's interfaces (veths), found through process `pid` of the pod. */
-export function hostVethsOfPid(pid: number, hostLinks: ReadonlyMap<number, HostLink> = hostLinkIndex()): HostLink[] {
-  const podNet = `/proc/${pid}/root/sys/class/net`;
-  let names: string[];
+/**
+ * Host-side peers of the pod's interfaces, found through process `pid` of
+ * the pod. A process still in the host's namespace (runc's init before it
+ * joined the pod's, or a host-network process) names none; so does a pid
+ * that is gone.
+ */
+export function hostVethsOfPid(pid: number, hostLinks: ReadonlyMap<number, HostLink>): HostLink[] {
+  const ns = netnsInode(pid);
+  if (ns === null || ns === netnsInode('self')) return [];
+  let podLinks: NetnsLink[];
   try {
-    names = readdirSync(podNet).filter((n) => n !== 'lo');
+    podLinks = netnsLinks(`/proc/${pid}/ns/net`);
   } catch {
-    return [];
+    return []; // the process exited between the two looks
   }
-  const out: HostLink[] = [];
-  for (const n of names) {
-    const iflink = readInt(join(podNet, n, 'iflink'));
-    if (iflink === null) continue;
-    const host = hostLinks.get(iflink);
-    if (host) out.push(host);
+  return hostPeers(podLinks, hostLinks);
+}
+
+/** The pod's host veths through the first of its processes (at most `tries`) that shows them. */
+export function hostVethsOfPod(pids: readonly number[], hostLinks: ReadonlyMap<number, HostLink>, tries = 4): HostLink[] {
+  for (const pid of pids.slice(0, tries)) {
+    const found = hostVethsOfPid(pid, hostLinks);
+    if (found.length > 0) return found;
   }
-  return out;
+  return [];
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parseAgentPolicy } from '../../../core/policy/parse.js';
 import { desiredKernel } from '../../../node-agent/src/agent/desired.js';
 import { IdAllocator } from '../../../node-agent/src/agent/ids.js';
-import { protectionOf } from '../../../node-agent/src/agent/protection.js';
+import { isWaiting, protectionOf } from '../../../node-agent/src/agent/protection.js';
 import type { PodIdentity } from '../../../node-agent/src/report/types.js';
 
 const pod: PodIdentity = { namespace: 'payments', pod: 'a-0', uid: 'u1', serviceAccount: 'sa', owner: 'Deployment/a', identity: 'i', role: 'agent', node: 'n' };
@@ -52,5 +52,18 @@ describe('node agent: protection condition', () => {
   it('is False with CgroupNotFound before the pod runs here', () => {
     const p = protectionOf(plan({ egress: { rules: [] } }, false), pod, { attached: new Set(), degraded: [], tcInPlace: new Set(), probedPods: new Set() });
     expect(p).to.include({ protected: false, reason: 'CgroupNotFound' });
+  });
+
+  it('counts as waiting (look again soon) only for what comes by itself: cgroup, TC filter, probes; not a hook the node lacks', () => {
+    const egress = { egress: { rules: [{ effect: 'Allow', to: [{ cidr: '10.0.0.0/8' }] }] } };
+    const all = { attached: new Set(['egress-cgroup', 'egress-tc', 'tls-uprobes'] as const), degraded: [], tcInPlace: new Set<number>([9]), probedPods: new Set<string>(['u1']) };
+    expect(isWaiting(plan(egress, false), all)).to.equal(true);
+    expect(isWaiting(plan(egress), all)).to.equal(false);
+    expect(isWaiting(plan(egress), { ...all, tcInPlace: new Set<number>() })).to.equal(true);
+    expect(isWaiting(plan({ ...egress, mcp: { tools: [{ name: 'x', effect: 'Allow' }] } }), { ...all, probedPods: new Set<string>() })).to.equal(true);
+    // LSM missing on this kernel: degraded for good, nothing to wait for.
+    expect(isWaiting(plan({ process: { deny: [{ name: 'curl' }] } }), { ...all, degraded: [noLsm] })).to.equal(false);
+    // TC not attached node-wide (e.g. no clsact): not waiting either.
+    expect(isWaiting(plan(egress), { ...all, attached: new Set(['egress-cgroup'] as const), tcInPlace: new Set<number>() })).to.equal(false);
   });
 });
