@@ -117,6 +117,10 @@ async function main(): Promise<void> {
 
     const lat = await protectionLatencies(cluster, 50);
     process.stdout.write(`protection latency over ${lat.length} pods started together: p50 ${percentile(lat, 50).toFixed(0)} ms, p99 ${percentile(lat, 99).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms\n`);
+    // The agent's own view: first process -> kernel protection complete (before the condition write).
+    const a = agent;
+    const inKernel = await Promise.all(['0.05', '0.1', '0.25', '0.5', '1'].map(async (le) => `≤${le}s ${await a.metric('ziriz_node_agent_protection_seconds_bucket', { le })}`));
+    process.stdout.write(`  in the kernel (agent histogram, ${await agent.metric('ziriz_node_agent_protection_seconds_count')} pods): ${inKernel.join(', ')}\n`);
 
     await apply(cluster, [deployment(cluster, 110)]);
     const core = cluster.kubeConfig().makeApiClient(CoreV1Api);

@@ -52,6 +52,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
     kernelCounters: (c) => { metrics.setKernelCounters(c); },
     podGone: (uid) => { reporter.podGone(uid); },
     pods: (counts) => { metrics.setPods(counts); },
+    protectedAfter: (seconds) => { metrics.protectionSeconds.observe(seconds); },
   };
   sink.nodeHooks(kernel.attached, kernel.degraded());
   log('info', 'kernel hooks', { attached: kernel.attached, degraded: kernel.degraded() });

@@ -22,6 +22,7 @@ import { podFacts } from './facts.js';
 import type { IdAllocator } from './ids.js';
 import type { NodeKernel } from './kernel.js';
 import { UNRESOLVED, type PodFacts } from './model.js';
+import { oldestAgeSeconds } from '../kernel/proc-age.js';
 import { isWaiting, protectionOf } from './protection.js';
 import type { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
@@ -30,6 +31,12 @@ import type { ProbeManager } from '../calls/probes.js';
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1000;
 const RETRY_GIVE_UP_MS = 30_000;
+/**
+ * A new pod that is only waiting (cgroup, veth, probes on their way) gets no
+ * condition before this long: its readiness gate holds it anyway, and a burst
+ * of pods would otherwise queue a False write ahead of each True one.
+ */
+const REPORT_WAITING_AFTER_MS = 2000;
 
 export interface ReconcilerDeps {
   readonly node: string;
@@ -69,6 +76,8 @@ export class Reconciler {
   /** Policies this node has a status entry for (reported again until they select nothing here). */
   private reported = new Set<string>();
   private reportedPods = new Set<string>();
+  /** Pods seen unprotected, since when (performance.now()). */
+  private unprotectedSince = new Map<string, number>();
   last: DesiredKernel | undefined;
   runs = 0;
 
@@ -172,6 +181,7 @@ export class Reconciler {
     lap('probes');
     this.d.attribution.update(desired.plans, peers);
     this.d.ids.identity.retain(new Set(desired.plans.keys()));
+    this.d.resolver.retain(new Set(desired.plans.keys()));
     this.d.ids.policy.retain(new Set([...desired.plans.values()].map((p) => p.digest).filter((x) => x !== '')));
     this.last = desired;
 
@@ -207,6 +217,7 @@ export class Reconciler {
   private report(desired: DesiredKernel, tcInPlace: ReadonlySet<number>, probedPods: ReadonlySet<string>, policies: readonly AgentPolicy[]): { protectedPods: number; waiting: string[] } {
     const hooks = { attached: new Set<HookName>(this.d.kernel.attached), degraded: this.d.kernel.degraded(), tcInPlace, probedPods };
     for (const uid of this.reportedPods) if (!desired.plans.has(uid)) this.d.sink.podGone(uid);
+    for (const uid of this.unprotectedSince.keys()) if (!desired.plans.has(uid)) this.unprotectedSince.delete(uid);
     this.reportedPods = new Set(desired.plans.keys());
     let count = 0;
     let unresolved = 0;
@@ -214,10 +225,13 @@ export class Reconciler {
     const enforcedBy = new Map<string, { matched: number; enforced: number }>();
     for (const plan of desired.plans.values()) {
       const p = protectionOf(plan, this.d.attribution.identityOf(plan), hooks);
-      if (isWaiting(plan, hooks)) waiting.push(plan.facts.uid);
+      const isWaitingNow = isWaiting(plan, hooks);
+      if (isWaitingNow) waiting.push(plan.facts.uid);
+      const since = this.timeProtection(plan, p.protected);
       if (p.protected) count++;
       else if (p.reason === 'CgroupNotFound') unresolved++;
-      this.d.sink.protection(p);
+      const newAndOnItsWay = isWaitingNow && plan.facts.protectedCondition === null && performance.now() - since < REPORT_WAITING_AFTER_MS;
+      if (!newAndOnItsWay) this.d.sink.protection(p);
       for (const pol of plan.set?.policies ?? []) {
         const e = enforcedBy.get(policyRef(pol)) ?? { matched: 0, enforced: 0 };
         e.matched++;
@@ -280,6 +294,25 @@ export class Reconciler {
     if (Date.now() - this.waitingSince > RETRY_GIVE_UP_MS) return;
     this.retry = setTimeout(() => { this.trigger(0); }, this.retryMs);
     this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+  }
+
+  /**
+   * Pods this agent saw unprotected (not yet started, or not yet complete):
+   * once protected, the time since their first process started is observed.
+   * Returns since when (performance.now()) the pod has been unprotected.
+   */
+  private timeProtection(plan: PodPlan, isProtected: boolean): number {
+    const uid = plan.facts.uid;
+    const now = performance.now();
+    if (!isProtected) {
+      const since = this.unprotectedSince.get(uid) ?? now;
+      this.unprotectedSince.set(uid, since);
+      return since;
+    }
+    if (!this.unprotectedSince.delete(uid)) return now;
+    const age = oldestAgeSeconds(plan.resolution.pids);
+    if (age !== null) this.d.sink.protectedAfter(age);
+    return now;
   }
 
   /** A plan by pod uid (for tests and the verdict path). */

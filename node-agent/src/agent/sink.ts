@@ -8,5 +8,7 @@ export interface ReportSink {
   nodeHooks(attached: readonly HookName[], degraded: readonly { readonly hook: HookName; readonly why: string }[]): void;
   kernelCounters(counters: Readonly<Record<string, bigint>>): void;
   podGone(uid: string): void;
+  /** A pod this agent saw unprotected became protected, `seconds` after its first process started. */
+  protectedAfter(seconds: number): void;
   pods(counts: { readonly protected: number; readonly degraded: number; readonly unprotected: number }): void;
 }

@@ -50,14 +50,23 @@ export function hostPeers(podLinks: readonly NetnsLink[], hostLinks: ReadonlyMap
 }
 
 /**
- * Host-side peers of the pod's interfaces, found through process `pid` of
- * the pod. A process still in the host's namespace (runc's init before it
- * joined the pod's, or a host-network process) names none; so does a pid
- * that is gone.
+ * The first of the pod's processes (at most `tries`) that is in a network
+ * namespace other than the host's, with that namespace's inode. Processes
+ * still in the host's (runc's init before it joined the pod's, a
+ * host-network pod) are passed over; so are pids that are gone.
  */
+export function firstPodNetns(pids: readonly number[], tries = 4): { pid: number; inode: number } | null {
+  const host = netnsInode('self');
+  for (const pid of pids.slice(0, tries)) {
+    const inode = netnsInode(pid);
+    if (inode !== null && inode !== host) return { pid, inode };
+  }
+  return null;
+}
+
+/** Host-side peers of the pod's interfaces, through process `pid` of the pod (none when it is in the host's namespace or gone). */
 export function hostVethsOfPid(pid: number, hostLinks: ReadonlyMap<number, HostLink>): HostLink[] {
-  const ns = netnsInode(pid);
-  if (ns === null || ns === netnsInode('self')) return [];
+  if (firstPodNetns([pid]) === null) return [];
   let podLinks: NetnsLink[];
   try {
     podLinks = netnsLinks(`/proc/${pid}/ns/net`);
@@ -67,11 +76,8 @@ export function hostVethsOfPid(pid: number, hostLinks: ReadonlyMap<number, HostL
   return hostPeers(podLinks, hostLinks);
 }
 
-/** The pod's host veths through the first of its processes (at most `tries`) that shows them. */
+/** The pod's host veths through the first of its processes in a namespace of its own. */
 export function hostVethsOfPod(pids: readonly number[], hostLinks: ReadonlyMap<number, HostLink>, tries = 4): HostLink[] {
-  for (const pid of pids.slice(0, tries)) {
-    const found = hostVethsOfPid(pid, hostLinks);
-    if (found.length > 0) return found;
-  }
-  return [];
+  const ns = firstPodNetns(pids, tries);
+  return ns === null ? [] : hostVethsOfPid(ns.pid, hostLinks);
 }

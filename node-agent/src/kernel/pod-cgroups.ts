@@ -48,17 +48,40 @@ export function findKubepodsRoots(root: string, maxDepth = 4): string[] {
 
 /** The pod's cgroup under one of the kubepods roots (QoS levels included), or null. */
 export function findPodCgroup(kubepodsRoots: readonly string[], uid: string): CgroupRef | null {
-  const names = new Set(podCgroupNames(uid));
+  const path = podDirIn(podDirIndex(kubepodsRoots), uid);
+  return path === null ? null : { path, id: cgroupId(path) };
+}
+
+/**
+ * Every pod-level directory under the kubepods roots (QoS levels included),
+ * by directory name: one scan for all pods of a round instead of one per pod.
+ */
+export function podDirIndex(kubepodsRoots: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (dir: string, name: string): boolean => {
+    if (!isPodDirName(name)) return false;
+    out.set(name, join(dir, name));
+    return true;
+  };
   for (const root of kubepodsRoots) {
-    const candidates = [root, ...subdirs(root).filter((n) => !names.has(n)).map((n) => join(root, n))];
-    for (const dir of candidates) {
-      for (const n of subdirs(dir)) {
-        if (names.has(n)) {
-          const path = join(dir, n);
-          return { path, id: cgroupId(path) };
-        }
-      }
+    for (const n of subdirs(root)) {
+      if (add(root, n)) continue;
+      const qos = join(root, n);
+      for (const m of subdirs(qos)) add(qos, m);
     }
+  }
+  return out;
+}
+
+function isPodDirName(n: string): boolean {
+  return n.startsWith('pod') || /-pod[0-9a-f_]+\.slice$/.test(n);
+}
+
+/** The pod's cgroup directory in an index from podDirIndex, or null. */
+export function podDirIn(index: ReadonlyMap<string, string>, uid: string): string | null {
+  for (const n of podCgroupNames(uid)) {
+    const p = index.get(n);
+    if (p !== undefined) return p;
   }
   return null;
 }

@@ -80,6 +80,12 @@ export class NodeAgentMetrics {
     labelNames: ['state'] as const,
     registers: [this.registry],
   });
+  readonly protectionSeconds = new Histogram({
+    name: 'ziriz_node_agent_protection_seconds',
+    help: 'Time from a pod\'s first process starting to its protection being complete in the kernel (maps, TC filter, uprobes), for pods this agent saw start',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly nodeHooksDegraded = new Gauge({
     name: 'ziriz_node_agent_hook_degraded',
     help: '1 for each hook this node cannot provide',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { IdAllocator } from '../../../node-agent/src/agent/ids.js';
 import { planSync } from '../../../node-agent/src/agent/map-sync.js';
 import { parseAgentConfig, AgentConfigError } from '../../../node-agent/src/agent/config.js';
-import { containerIdOf, findKubepodsRoots, findPodCgroup, podCgroupNames } from '../../../node-agent/src/kernel/pod-cgroups.js';
+import { containerIdOf, findKubepodsRoots, findPodCgroup, podCgroupNames, podDirIn, podDirIndex } from '../../../node-agent/src/kernel/pod-cgroups.js';
 
 describe('node agent: ids', () => {
   it('gives the same number for the same key (across allocators: restarts find the same ids)', () => {
@@ -54,6 +54,18 @@ describe('node agent: pod cgroups', () => {
     expect(findPodCgroup(roots, '99999999-2222-3333-4444-555555555555')).to.equal(null);
     expect(podCgroupNames(uid1)).to.include(`kubepods-burstable-pod${uid1.replace(/-/g, '_')}.slice`);
     expect(containerIdOf(`cri-containerd-${'a'.repeat(64)}.scope`)).to.equal('a'.repeat(64));
+  });
+
+  it('indexes every pod directory once, Guaranteed pods (no QoS level) included, QoS and container directories not', () => {
+    const g1 = '22222222-2222-3333-4444-555555555555';
+    const g2 = 'bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee';
+    mkdirSync(join(root, 'ziriz/kubepods', `pod${g1}`, 'c1'), { recursive: true });
+    mkdirSync(join(root, 'kubepods.slice', `kubepods-pod${g2.replace(/-/g, '_')}.slice`), { recursive: true });
+    const index = podDirIndex(findKubepodsRoots(root));
+    expect(podDirIn(index, g1)).to.equal(join(root, 'ziriz/kubepods', `pod${g1}`));
+    expect(podDirIn(index, g2)).to.equal(join(root, 'kubepods.slice', `kubepods-pod${g2.replace(/-/g, '_')}.slice`));
+    expect([...index.keys()].some((k) => k === 'burstable' || k === 'kubepods-besteffort.slice' || k === 'c1')).to.equal(false);
+    expect(findPodCgroup(findKubepodsRoots(root), g1)?.path).to.equal(podDirIn(index, g1));
   });
 });
 
