@@ -18,6 +18,8 @@ export interface NodeAppOptions {
   readonly annotations?: Readonly<Record<string, string>>;
   readonly readinessGates?: readonly string[];
   readonly serviceAccountName?: string;
+  /** The script listens on this TCP port: Ready only once it accepts connections (readiness probe). */
+  readonly listensOn?: number;
 }
 
 /** A Deployment of the node-app image (Node.js 24 on Debian) running `script`. */
@@ -38,6 +40,7 @@ export function nodeAppDeployment(cluster: LocalCluster, o: NodeAppOptions): Rec
           containers: [{
             name: 'app', image: cluster.image('node-app'), imagePullPolicy: 'Never',
             args: ['-e', o.script],
+            ...(o.listensOn !== undefined ? { readinessProbe: { tcpSocket: { port: o.listensOn }, periodSeconds: 1, failureThreshold: 1 } } : {}),
           }],
         },
       },

@@ -90,18 +90,26 @@ describe('node agent on the real node', function () {
           egress: { rules: [{ effect: 'Allow', to: [{ selector: { matchLabels: { app: 'dest-ok' } } }], ports: [{ port: 8080 }] }] },
         },
       },
-      nodeAppDeployment(cluster, { name: 'dest-ok', namespace: NS, script: SERVER }),
-      nodeAppDeployment(cluster, { name: 'dest-no', namespace: NS, script: SERVER }),
-      nodeAppDeployment(cluster, { name: 'bystander', namespace: NS, script: PROBER }),
+      nodeAppDeployment(cluster, { name: 'dest-ok', namespace: NS, script: SERVER, listensOn: 8080 }),
+      nodeAppDeployment(cluster, { name: 'dest-no', namespace: NS, script: SERVER, listensOn: 8080 }),
+      nodeAppDeployment(cluster, { name: 'bystander', namespace: NS, script: PROBER, listensOn: 8080 }),
     ]);
     agent = await NodeAgentProcess.start(cluster, { pinRoot, stateFile });
-    await apply(cluster, [nodeAppDeployment(cluster, { name: 'prober', namespace: NS, script: PROBER, annotations: { 'ziriz.io/role': 'agent' } })]);
+    await apply(cluster, [nodeAppDeployment(cluster, { name: 'prober', namespace: NS, script: PROBER, annotations: { 'ziriz.io/role': 'agent' }, listensOn: 8080 })]);
     const kc = cluster.kubeConfig();
-    [destOk] = await waitForPods(kc, NS, 'app=dest-ok', isRunningPod) as [V1Pod];
-    [destNo] = await waitForPods(kc, NS, 'app=dest-no', isRunningPod) as [V1Pod];
-    [bystander] = await waitForPods(kc, NS, 'app=bystander', isRunningPod) as [V1Pod];
-    // Ready needs the readiness gate ziriz.io/protected=True, which only the node agent writes.
-    [prober] = await waitForPods(kc, NS, 'app=prober', (p) => isRunningPod(p) && isReady(p), { timeoutMs: 120_000 }) as [V1Pod];
+    // Ready: listening on 8080 (readiness probe).
+    const running = (p: V1Pod): boolean => isRunningPod(p) && isReady(p);
+    [destOk] = await waitForPods(kc, NS, 'app=dest-ok', running) as [V1Pod];
+    [destNo] = await waitForPods(kc, NS, 'app=dest-no', running) as [V1Pod];
+    [bystander] = await waitForPods(kc, NS, 'app=bystander', running) as [V1Pod];
+    // The prober's Ready also needs the readiness gate ziriz.io/protected=True, which only the node agent writes.
+    try {
+      [prober] = await waitForPods(kc, NS, 'app=prober', running, { timeoutMs: 120_000 }) as [V1Pod];
+    } catch (e: unknown) {
+      const pods = (await cluster.kubectl(['get', 'pods', '-n', NS, '-o', 'yaml'])).stdout;
+      process.stderr.write(`--- pods\n${pods.slice(-6000)}\n--- node agent log\n${agent.log().slice(-8000)}\n`);
+      throw e;
+    }
   });
 
   afterEach(function () {
