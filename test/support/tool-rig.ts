@@ -76,7 +76,7 @@ export class ToolRig {
     attribution.update(desired.plans, []);
     const sink: ReportSink = {
       verdict: (v) => { this.verdicts.push(v); },
-      protection: () => undefined, policyStatus: () => undefined, nodeHooks: () => undefined, kernelCounters: () => undefined, podGone: () => undefined, pods: () => undefined,
+      protection: () => undefined, policyStatus: () => undefined, nodeHooks: () => undefined, kernelCounters: () => undefined, podGone: () => undefined, pods: () => undefined, protectedAfter: () => undefined,
     };
     const ssl = this.kernel.object('uprobe_ssl_write');
     const gnutls = this.kernel.object('uprobe_gnutls_send');
