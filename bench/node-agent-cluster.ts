@@ -101,6 +101,17 @@ async function main(): Promise<void> {
   const stateFile = join(cluster.logDir, 'tc.json');
   let agent: NodeAgentProcess | undefined;
   let webhook: WebhookProcess | undefined;
+  const cleanup = async (): Promise<void> => {
+    await agent?.stop();
+    await webhook?.stop();
+    await teardownNode(pinRoot, stateFile);
+    await cluster.stop();
+  };
+  // Interrupted: clean up the same way, then exit; at worst kill the cluster's processes.
+  process.once('exit', () => { cluster.killNow(); });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { void cleanup().finally(() => process.exit(130)); });
+  }
   try {
     const objs = await installWebhookPrereqs(cluster);
     const port = await freePort();
@@ -132,13 +143,12 @@ async function main(): Promise<void> {
     const rss110 = rssMb(agent.child.pid ?? 0);
     const entries = (await agent.metric('ziriz_node_agent_pods', { state: 'protected' }));
     process.stdout.write(`node agent RSS: ${rssIdle.toFixed(1)} MB with no pods, ${rss110.toFixed(1)} MB with 110 protected pods (ratio ${(rss110 / rssIdle).toFixed(2)}); pods gauge ${entries}\n`);
+    const mb = async (name: string, labels: Record<string, string> = {}): Promise<string> => ((await a.metric(`ziriz_node_agent_${name}`, labels)) / 2 ** 20).toFixed(1);
+    process.stdout.write(`  of which V8 heap ${await mb('nodejs_heap_size_total_bytes')} MB reserved (${await mb('nodejs_heap_size_used_bytes')} MB used; new space ${await mb('nodejs_heap_space_size_total_bytes', { space: 'new' })} MB), external ${await mb('nodejs_external_memory_bytes')} MB\n`);
     await cluster.kubectl(['delete', 'deployment', '-n', NS, 'bench']);
     await waitForNoPods(cluster.kubeConfig(), NS, 'app=bench', 600_000);
   } finally {
-    await agent?.stop();
-    await webhook?.stop();
-    await teardownNode(pinRoot, stateFile);
-    await cluster.stop();
+    await cleanup();
   }
 }
 
