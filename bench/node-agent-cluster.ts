@@ -39,6 +39,23 @@ function startMs(pid: number, boot: number): number {
   return boot + (Number(fields[19]) / CLK_TCK) * 1000;
 }
 
+/** RSS of a process by kind of mapping, in MB, from /proc/<pid>/smaps. */
+function rssByMapping(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let kind = 'other';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[1] ?? '';
+      kind = name === '' ? 'anonymous' : name === '[heap]' ? 'brk heap' : name.includes('bpf') ? 'bpf maps' : name.startsWith('/') ? 'files' : 'other';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return out;
+}
+
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024;
@@ -139,11 +156,12 @@ async function main(): Promise<void> {
       const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=bench' })).items;
       return pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'ziriz.io/protected' && c.status === 'True')).length >= 110 ? true : undefined;
     }, { timeoutMs: 900_000, intervalMs: 500 });
-    await new Promise((r) => setTimeout(r, 12_000)); // two resyncs with all pods
+    await new Promise((r) => setTimeout(r, 40_000)); // steady state: resyncs with all pods, a C-heap trim (every 30 s)
     const rss110 = rssMb(agent.child.pid ?? 0);
     const entries = (await agent.metric('ziriz_node_agent_pods', { state: 'protected' }));
     process.stdout.write(`node agent RSS: ${rssIdle.toFixed(1)} MB with no pods, ${rss110.toFixed(1)} MB with 110 protected pods (ratio ${(rss110 / rssIdle).toFixed(2)}); pods gauge ${entries}\n`);
     const mb = async (name: string, labels: Record<string, string> = {}): Promise<string> => ((await a.metric(`ziriz_node_agent_${name}`, labels)) / 2 ** 20).toFixed(1);
+    process.stdout.write(`  by mapping: ${Object.entries(rssByMapping(agent.child.pid ?? 0)).map(([k, v]) => `${k} ${v.toFixed(1)} MB`).join(', ')}\n`);
     process.stdout.write(`  of which V8 heap ${await mb('nodejs_heap_size_total_bytes')} MB reserved (${await mb('nodejs_heap_size_used_bytes')} MB used; new space ${await mb('nodejs_heap_space_size_total_bytes', { space: 'new' })} MB), external ${await mb('nodejs_external_memory_bytes')} MB\n`);
     await cluster.kubectl(['delete', 'deployment', '-n', NS, 'bench']);
     await waitForNoPods(cluster.kubeConfig(), NS, 'app=bench', 600_000);

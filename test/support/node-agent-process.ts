@@ -4,6 +4,7 @@
  * and RBAC from kustomize/base/node-agent, its own bpffs pin root and state
  * file, and its metrics on a loopback port.
  */
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../node-agent/src/runtime.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -34,9 +35,10 @@ export class NodeAgentProcess {
     const port = await freePort();
     const logFile = join(cluster.logDir, `${opts.name ?? 'node-agent'}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--enable-source-maps', join(REPO, 'dist/node-agent/src/main.js'), 'run'], {
+    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, join(REPO, 'dist/node-agent/src/main.js'), 'run'], {
       env: {
         ...process.env,
+        ...AGENT_ENV,
         KUBECONFIG: kubeconfig,
         NODE_NAME: cluster.nodeName,
         ZIRIZ_PIN_ROOT: opts.pinRoot,

@@ -6,9 +6,10 @@ source "$SPEC_DIR/ziriz-app.inc"
 IMAGE_BASE=debian
 ZIRIZ_MODULES=(prom-client)  # what its code imports (and their dependencies)
 IMAGE_PACKAGES=(libbpf1 libelf1 zlib1g)
-IMAGE_ENTRYPOINT=(/usr/local/bin/node --enable-source-maps /app/dist/node-agent/src/main.js)
+# Node flags and environment: node-agent/src/runtime.ts (why), kept equal by a unit test.
+IMAGE_ENTRYPOINT=(/usr/local/bin/node --max-semi-space-size=2 --enable-source-maps /app/dist/node-agent/src/main.js)
 IMAGE_CMD=(run)
-IMAGE_ENV=(PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin NODE_ENV=production
+IMAGE_ENV=(PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin NODE_ENV=production MALLOC_ARENA_MAX=2
   ZIRIZ_BPF_DIR=/app/bpf/build ZIRIZ_NATIVE_ADDON=/app/node-agent/native/build/Release/ziriz_bpf.node)
 IMAGE_WORKDIR=/app
 populate() {

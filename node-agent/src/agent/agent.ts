@@ -4,6 +4,7 @@
  * Shutdown leaves every program, map and TC filter in place: enforcement does
  * not lapse while the agent is down or restarting.
  */
+import { trimCHeap } from '../kernel/memory.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { KubeClient } from '../../../core/kube/lean/client.js';
 import type { LogFn } from '../../../core/log/json-log.js';
@@ -77,7 +78,9 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   const ring = kernel.maps.ziriz_events;
   const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log, probes && holds ? { probes, holds } : undefined) : undefined;
   events?.start();
+  let ticks = 0;
   const statsTimer = setInterval(() => {
+    if (++ticks % 6 === 0) trimCHeap(); // every 30 s
     if (events) {
       metrics.setRingBuffer(events.ringStats());
     }

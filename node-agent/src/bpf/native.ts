@@ -107,6 +107,8 @@ export interface NativeBinding {
   tcHookDestroy(spec: { ifindex: number; netns?: string }): void;
   ifIndex(name: string, netns?: string): number;
   netnsLinks(path: string): NetnsLink[];
+  /** glibc malloc_trim(0): true when memory was given back. */
+  mallocTrim(): boolean;
 }
 
 /** An interface as rtnetlink reports it inside some network namespace. */
