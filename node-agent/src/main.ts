@@ -5,9 +5,10 @@
  *   run              the node agent (configuration: environment, see agent/config.ts)
  *   teardown         remove every ziriz program, link, TC filter and pin from this node
  */
+import { setPriority } from 'node:os';
 import { errorMessage } from '../../core/errors/ziriz-error.js';
 import { KubeClient } from '../../core/kube/lean/client.js';
-import { jsonLogger } from '../../core/log/json-log.js';
+import { jsonLogger, type LogFn } from '../../core/log/json-log.js';
 import { startAgent } from './agent/agent.js';
 import { parseAgentConfig } from './agent/config.js';
 import { NodeKernel } from './agent/kernel.js';
@@ -22,6 +23,7 @@ const USAGE = `usage: ziriz-node-agent <command>
 async function run(): Promise<void> {
   const log = jsonLogger('node-agent');
   const cfg = parseAgentConfig(process.env);
+  prioritise(cfg.nice, log);
   const agent = await startAgent(cfg, KubeClient.fromEnv(process.env, { userAgent: `ziriz-node-agent/${cfg.node}` }), log);
   const stop = (signal: string): void => {
     log('info', 'stopping; programs stay attached', { signal });
@@ -32,6 +34,15 @@ async function run(): Promise<void> {
   };
   process.once('SIGTERM', () => { stop('SIGTERM'); });
   process.once('SIGINT', () => { stop('SIGINT'); });
+}
+
+/** Set this thread's nice value (threads started later inherit it); without CAP_SYS_NICE, say so and go on. */
+function prioritise(nice: number, log: LogFn): void {
+  try {
+    setPriority(nice);
+  } catch (e: unknown) {
+    log('warn', 'nice value not set (CAP_SYS_NICE missing?): protection and hold latency depend on the CPU scheduler alone', { nice, error: errorMessage(e) });
+  }
 }
 
 function teardown(): void {

@@ -17,6 +17,12 @@ export interface AgentConfig {
   readonly plaintextProbes: boolean;
   /** ZIRIZ_MODE=audit: every AgentPolicy is enforced as if its spec said mode: Audit (report, never block). */
   readonly auditOnly: boolean;
+  /**
+   * Nice value of the agent's main thread (and the threads it starts): the
+   * thread that resumes held calls and protects new pods should get the CPU
+   * before the pod start-up work it races (needs CAP_SYS_NICE below 0).
+   */
+  readonly nice: number;
 }
 
 function num(env: Env, key: string, def: number, min: number, max: number): number {
@@ -47,5 +53,6 @@ export function parseAgentConfig(env: Env): AgentConfig {
     ringBytes,
     plaintextProbes: (env.ZIRIZ_PLAINTEXT_PROBES ?? 'true') !== 'false',
     auditOnly: mode === 'audit',
+    nice: num(env, 'ZIRIZ_NICE', -10, -20, 19),
   };
 }

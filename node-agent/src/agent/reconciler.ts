@@ -311,7 +311,9 @@ export class Reconciler {
     }
     if (!this.unprotectedSince.delete(uid)) return now;
     const age = oldestAgeSeconds(plan.resolution.pids);
-    if (age !== null) this.d.sink.protectedAfter(age);
+    if (age === null) return now;
+    this.d.sink.protectedAfter(age);
+    this.d.log('info', 'pod protected in the kernel', { pod: `${plan.facts.namespace}/${plan.facts.name}`, msSinceFirstProcess: Math.round(age * 1000) });
     return now;
   }
 

@@ -81,4 +81,11 @@ describe('node agent: configuration', () => {
     expect(parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_MODE: 'enforce' }).auditOnly).to.equal(false);
     expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_MODE: 'Audit' })).to.throw(AgentConfigError, /ZIRIZ_MODE/);
   });
+
+  it('ZIRIZ_NICE: -10 unless set, within -20..19', () => {
+    expect(parseAgentConfig({ NODE_NAME: 'n1' }).nice).to.equal(-10);
+    expect(parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_NICE: '0' }).nice).to.equal(0);
+    expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_NICE: '-21' })).to.throw(AgentConfigError, /ZIRIZ_NICE/);
+    expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_NICE: 'high' })).to.throw(AgentConfigError, /ZIRIZ_NICE/);
+  });
 });
