@@ -7,11 +7,14 @@
  *  (b) a protected agent calling an allowed MCP tool that works ~1 ms:
  *      calls/s protected vs the same client unprotected (ratio);
  *  (c) the time added per allowed call on a tiny tool, and probe hits per call;
- *  (d) hold time of blocked calls, probe firing to resume (p50/p99).
+ *  (d) hold time of blocked calls, probe firing to resume (p50/p99), with
+ *      this process (the agent's part) at the node agent's nice value.
  * Run as root: hack/bench tool-calls.
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_NICE } from '../node-agent/src/agent/config.js';
 import { ensureKernelMounts } from '../node-agent/src/kernel/mounts.js';
 import { REPO } from '../test/support/kustomize.js';
 import { waitForLine } from '../test/support/lines.js';
@@ -55,6 +58,7 @@ async function loop(rig: ToolRig, protectedRun: boolean, tool: string, args: str
   const url = `https://127.0.0.1:${rig.serverPort}`;
   const argv = [url, tool, String(SECONDS), args];
   const child = protectedRun ? rig.spawnProtected(LOOP, argv) : rig.spawnUnprotected(LOOP, argv);
+  setPriority(child.pid ?? 0, 0); // the client runs at normal priority whatever this process's
   const fin = await rig.procs.wait(child, (SECONDS + 30) * 1000);
   const [calls, errors, seconds] = fin.stdout.trim().split(' ').map(Number);
   if (calls === undefined || !Number.isFinite(calls)) throw new Error(`mcp-loop: ${fin.stdout} ${fin.stderr}`);
@@ -142,7 +146,9 @@ async function main(): Promise<void> {
       if (plaintext) continue;
 
       tiny.holdsSeen.length = 0;
-      const blocked = await loop(tiny, true, 'delete_customer', '{"id":2}');
+      // As the node agent runs: its thread at ZIRIZ_NICE (the server and the client at 0).
+      setPriority(DEFAULT_NICE);
+      const blocked = await loop(tiny, true, 'delete_customer', '{"id":2}').finally(() => { setPriority(0); });
       const holdUs = tiny.holdsSeen.map((h) => h.seconds * 1e6);
       const waitUs = tiny.holdsSeen.map((h) => h.waitSeconds * 1e6);
       const judgeUs = tiny.holdsSeen.map((h) => (h.seconds - h.waitSeconds) * 1e6);

@@ -33,6 +33,9 @@ function num(env: Env, key: string, def: number, min: number, max: number): numb
   }
 }
 
+/** ZIRIZ_NICE unless set. */
+export const DEFAULT_NICE = -10;
+
 export function parseAgentConfig(env: Env): AgentConfig {
   const node = env.NODE_NAME ?? '';
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(node)) {
@@ -53,6 +56,6 @@ export function parseAgentConfig(env: Env): AgentConfig {
     ringBytes,
     plaintextProbes: (env.ZIRIZ_PLAINTEXT_PROBES ?? 'true') !== 'false',
     auditOnly: mode === 'audit',
-    nice: num(env, 'ZIRIZ_NICE', -10, -20, 19),
+    nice: num(env, 'ZIRIZ_NICE', DEFAULT_NICE, -20, 19),
   };
 }

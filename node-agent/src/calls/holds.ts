@@ -181,10 +181,29 @@ export class HoldManager {
     });
   }
 
+  /**
+   * Connections whose hold flag this agent set. Clearing a flag that is not
+   * set costs a syscall on every judged call; flags a previous agent left are
+   * cleared once, on the first call of their connection.
+   */
+  private readonly flagged = new Set<bigint>();
+  private readonly checked = new Set<bigint>();
+
   private setConnHold(conn: bigint, on: boolean): void {
     const m = this.maps.connHold;
     if (!m) return;
-    if (on) m.set(u64Key(conn), u32Key(1));
-    else m.delete(u64Key(conn));
+    if (on) {
+      m.set(u64Key(conn), u32Key(1));
+      this.flagged.add(conn);
+      return;
+    }
+    if (!this.flagged.delete(conn) && this.checked.has(conn)) return;
+    this.remember(conn);
+    m.delete(u64Key(conn));
+  }
+
+  private remember(conn: bigint): void {
+    if (this.checked.size >= 65536) this.checked.clear(); // bounded; a cleared set only costs one delete per connection
+    this.checked.add(conn);
   }
 }
