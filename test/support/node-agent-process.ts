@@ -6,13 +6,13 @@
  */
 import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../node-agent/src/runtime.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { freePort } from '../../hack/cluster/net.js';
 import { waitFor } from '../../hack/cluster/wait.js';
 import { REPO } from './kustomize.js';
+import { LoggedProcess, spawnLogged } from './logged-process.js';
 
 export function httpGet(host: string, port: number, path: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -27,44 +27,32 @@ export function httpGet(host: string, port: number, path: string, timeoutMs = 10
   });
 }
 
-export class NodeAgentProcess {
-  private constructor(readonly child: ChildProcess, readonly metricsPort: number, readonly logFile: string, readonly pinRoot: string, readonly stateFile: string) {}
+export class NodeAgentProcess extends LoggedProcess {
+  private constructor(child: ChildProcess, readonly metricsPort: number, logFile: string, readonly pinRoot: string, readonly stateFile: string) {
+    super(child, logFile);
+  }
 
   static async start(cluster: LocalCluster, opts: { pinRoot: string; stateFile: string; name?: string }): Promise<NodeAgentProcess> {
     const kubeconfig = await cluster.serviceAccountKubeconfig('ziriz-system', 'ziriz-node-agent');
     const port = await freePort();
     const logFile = join(cluster.logDir, `${opts.name ?? 'node-agent'}.log`);
-    const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, join(REPO, 'dist/node-agent/src/main.js'), 'run'], {
-      env: {
-        ...process.env,
-        ...AGENT_ENV,
-        KUBECONFIG: kubeconfig,
-        NODE_NAME: cluster.nodeName,
-        ZIRIZ_PIN_ROOT: opts.pinRoot,
-        ZIRIZ_STATE_FILE: opts.stateFile,
-        ZIRIZ_METRICS_HOST: '127.0.0.1',
-        ZIRIZ_METRICS_PORT: String(port),
-        ZIRIZ_RESYNC_SECONDS: '5',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    const child = spawnLogged([...AGENT_NODE_FLAGS, join(REPO, 'dist/node-agent/src/main.js'), 'run'], {
+      ...process.env,
+      ...AGENT_ENV,
+      KUBECONFIG: kubeconfig,
+      NODE_NAME: cluster.nodeName,
+      ZIRIZ_PIN_ROOT: opts.pinRoot,
+      ZIRIZ_STATE_FILE: opts.stateFile,
+      ZIRIZ_METRICS_HOST: '127.0.0.1',
+      ZIRIZ_METRICS_PORT: String(port),
+      ZIRIZ_RESYNC_SECONDS: '5',
+    }, logFile);
     const p = new NodeAgentProcess(child, port, logFile, opts.pinRoot, opts.stateFile);
     await waitFor('node agent metrics endpoint', async () => {
       if (child.exitCode !== null) throw new Error(`node agent exited ${child.exitCode}: ${p.log().slice(-3000)}`);
       return (await httpGet('127.0.0.1', port, '/healthz', 2000)).status === 200 ? true : undefined;
     }, { timeoutMs: 60_000, intervalMs: 200 });
     return p;
-  }
-
-  log(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
   }
 
   async metric(name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
@@ -78,18 +66,6 @@ export class NodeAgentProcess {
     return total;
   }
 
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => { r(); }));
-    this.child.kill('SIGTERM');
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(t);
-  }
 }
 
 /** Remove what an agent left in the kernel (links, TC filters, pins): `ziriz-node-agent teardown`. */

@@ -4,8 +4,7 @@
  * the API server at https://127.0.0.1:<port> (configurations from
  * kustomize/base with clientConfig.url instead of the in-cluster Service).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { request } from 'node:https';
@@ -13,6 +12,7 @@ import { freePort } from '../../hack/cluster/net.js';
 import { waitFor } from '../../hack/cluster/wait.js';
 import { apply } from '../../hack/cluster/workloads.js';
 import { kustomize, REPO, type KubeObject } from './kustomize.js';
+import { LoggedProcess, spawnLogged } from './logged-process.js';
 
 export const WEBHOOK_NS = 'ziriz-system';
 export const WEBHOOK_SA = 'ziriz-webhook';
@@ -53,28 +53,24 @@ function readyz(port: number): Promise<number> {
   });
 }
 
-export class WebhookProcess {
-  private constructor(readonly child: ChildProcess, readonly port: number, readonly logFile: string) {}
+export class WebhookProcess extends LoggedProcess {
+  private constructor(child: ChildProcess, readonly port: number, logFile: string) {
+    super(child, logFile);
+  }
 
   static async start(cluster: LocalCluster, port: number, name: string, env: Record<string, string> = {}): Promise<WebhookProcess> {
     const kubeconfig = await cluster.serviceAccountKubeconfig(WEBHOOK_NS, WEBHOOK_SA);
     const logFile = join(cluster.logDir, `${name}.log`);
-    const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--enable-source-maps', join(REPO, 'dist/webhook/src/main.js')], {
-      env: {
-        ...process.env,
-        KUBECONFIG: kubeconfig,
-        POD_NAME: name,
-        ZIRIZ_NAMESPACE: WEBHOOK_NS,
-        ZIRIZ_WEBHOOK_HOST: '127.0.0.1',
-        ZIRIZ_WEBHOOK_PORT: String(port),
-        ZIRIZ_CERT_IPS: '127.0.0.1',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    const child = spawnLogged(['--enable-source-maps', join(REPO, 'dist/webhook/src/main.js')], {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      POD_NAME: name,
+      ZIRIZ_NAMESPACE: WEBHOOK_NS,
+      ZIRIZ_WEBHOOK_HOST: '127.0.0.1',
+      ZIRIZ_WEBHOOK_PORT: String(port),
+      ZIRIZ_CERT_IPS: '127.0.0.1',
+      ...env,
+    }, logFile);
     const wp = new WebhookProcess(child, port, logFile);
     await waitFor(`webhook ${name} ready`, async () => {
       if (child.exitCode !== null) throw new Error(`webhook exited ${child.exitCode}: ${wp.log().slice(-2000)}`);
@@ -83,26 +79,6 @@ export class WebhookProcess {
     return wp;
   }
 
-  log(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    this.child.kill(sig);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => { r(); }));
-    this.child.kill('SIGTERM');
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(t);
-  }
 }
 
 export { freePort };
