@@ -11,6 +11,7 @@
  * unaccounted loss (produced - delivered - lost, must be 0), consumer CPU, and
  * the decoded/raw ratio. Run as root: `hack/bench event-path`.
  */
+import { runAsAgent } from './agent-runtime.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Counter } from '../core/abi/enums.js';
@@ -112,6 +113,7 @@ function fmt(r: RunResult): string {
 }
 
 async function main(): Promise<void> {
+  runAsAgent();
   ensureKernelMounts();
   const raw = await run('raw');
   const decoded = await run('decoded');

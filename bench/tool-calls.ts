@@ -11,6 +11,7 @@
  *      this process (the agent's part) at the node agent's nice value.
  * Run as root: hack/bench tool-calls.
  */
+import { runAsAgent } from './agent-runtime.js';
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,7 @@ async function helloRound(on: boolean): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  runAsAgent();
   ensureKernelMounts();
   // (a) rounds alternate without/with ziriz (running and probing a protected node process, the
   // server's own binary), each against a fresh, warmed-up server: drift cancels out.

@@ -11,7 +11,7 @@ import { KubeClient } from '../../core/kube/lean/client.js';
 import { jsonLogger, type LogFn } from '../../core/log/json-log.js';
 import { startAgent } from './agent/agent.js';
 import { parseAgentConfig } from './agent/config.js';
-import { NodeKernel } from './agent/kernel.js';
+import { removeNodeKernel } from './agent/kernel.js';
 import { runProbe } from './probe/probe.js';
 import { usableHooks } from './probe/report.js';
 
@@ -47,7 +47,7 @@ function prioritise(nice: number, log: LogFn): void {
 
 function teardown(): void {
   const cfg = parseAgentConfig({ NODE_NAME: 'teardown', ...process.env });
-  NodeKernel.open({ pinRoot: cfg.pinRoot, stateFile: cfg.stateFile, probe: runProbe(), log: jsonLogger('node-agent') }).teardown();
+  removeNodeKernel({ pinRoot: cfg.pinRoot, stateFile: cfg.stateFile, log: jsonLogger('node-agent') });
 }
 
 function main(argv: readonly string[]): number {

@@ -9,7 +9,7 @@
  * agent's link is removed (both run for a moment: any deny wins), so there is
  * no instant without enforcement, and an upgraded program replaces the old.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
@@ -218,24 +218,43 @@ export class NodeKernel {
 
   /** Remove everything ziriz put in the kernel (uninstall): links, TC filters, pins. */
   teardown(): void {
-    for (const rec of this.tc) {
-      try {
-        TcAttachment.adopt(rec).detach();
-      } catch {
-        // link already gone
-      }
-    }
     this.tc = [];
-    saveTcState(this.opts.stateFile, []);
-    const dir = join(this.opts.pinRoot, 'links');
-    for (const n of readdirSync(dir)) {
+    removeNodeKernel(this.opts);
+    this.close();
+  }
+}
+
+/**
+ * Uninstall without loading anything: detach the TC filters the state file
+ * records, destroy every pinned link, remove the pins. A piece that cannot be
+ * removed is logged and the rest still goes.
+ */
+export function removeNodeKernel(opts: Pick<KernelOptions, 'pinRoot' | 'stateFile' | 'log'>): { tcFilters: number; links: number } {
+  let tcFilters = 0;
+  for (const rec of loadTcState(opts.stateFile)) {
+    try {
+      TcAttachment.adopt(rec).detach();
+      tcFilters++;
+    } catch {
+      // the interface or the filter is already gone
+    }
+  }
+  saveTcState(opts.stateFile, []);
+  const dir = join(opts.pinRoot, 'links');
+  let links = 0;
+  for (const n of existsSync(dir) ? readdirSync(dir) : []) {
+    try {
       const l = Link.openPinned(join(dir, n));
       l.unpin();
       l.destroy();
+      links++;
+    } catch (e: unknown) {
+      opts.log('warn', 'could not remove a pinned link', { pin: n, error: errorMessage(e) });
     }
-    this.close();
-    rmSync(this.opts.pinRoot, { recursive: true, force: true }); // the maps' pins
   }
+  rmSync(opts.pinRoot, { recursive: true, force: true }); // the maps' pins
+  opts.log('info', 'ziriz removed from this node', { tcFilters, links, pinRoot: opts.pinRoot });
+  return { tcFilters, links };
 }
 
 type KeepEntry = (key: Buffer, value: Buffer) => boolean;
