@@ -8,15 +8,17 @@
  *      calls/s protected vs the same client unprotected (ratio);
  *  (c) the time added per allowed call on a tiny tool, and probe hits per call;
  *  (d) hold time of blocked calls, probe firing to resume (p50/p99), with
- *      this process (the agent's part) at the node agent's nice value.
+ *      this process (the agent's part) at the node agent's nice value, without
+ *      and with real-time waiting (ZIRIZ_RT_PRIORITY).
  * Run as root: hack/bench tool-calls.
  */
 import { runAsAgent } from './agent-runtime.js';
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_NICE } from '../node-agent/src/agent/config.js';
+import { DEFAULT_NICE, DEFAULT_RT_PRIORITY } from '../node-agent/src/agent/config.js';
 import { ensureKernelMounts } from '../node-agent/src/kernel/mounts.js';
+import { realtimeWhileWaiting, stopRealtime } from '../node-agent/src/kernel/realtime.js';
 import { REPO } from '../test/support/kustomize.js';
 import { waitForLine } from '../test/support/lines.js';
 import { testCert } from '../test/support/tls.js';
@@ -74,6 +76,10 @@ function pct(xs: number[], p: number): number {
 const f = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Calls bench/apps/mcp-loop makes before it starts counting. */
+const WARMUP_CALLS = 20;
+/** BENCH_ONLY=d (or a, b, c, any combination) runs only those parts. */
+const ONLY = process.env.BENCH_ONLY ?? 'abcd';
 
 function median(xs: number[]): number {
   return pct(xs, 50);
@@ -91,7 +97,7 @@ async function alternate(rig: ToolRig, tool: string, args: string): Promise<{ u:
     const h0 = rig.counters().probe_hits ?? 0n;
     const b = await loop(rig, true, tool, args);
     hits += Number((rig.counters().probe_hits ?? 0n) - h0);
-    calls += b.calls + 20; // + warm-up calls
+    calls += b.calls + WARMUP_CALLS;
     p.push(b.calls / b.seconds);
   }
   return { u: median(u), p: median(p), hitsPerCall: hits / calls };
@@ -123,38 +129,51 @@ async function main(): Promise<void> {
   // server's own binary), each against a fresh, warmed-up server: drift cancels out.
   const withZ: number[] = [];
   const without: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; ONLY.includes('a') && r < ROUNDS; r++) {
     without.push(await helloRound(false));
     withZ.push(await helloRound(true));
   }
-  process.stdout.write(`(a) unprotected HTTPS server, wrk -c16, median of ${ROUNDS} alternating rounds: ${f(median(without))} req/s without ziriz, ${f(median(withZ))} with ziriz probing another node process: ratio ${(median(withZ) / median(without)).toFixed(3)}\n`);
+  if (ONLY.includes('a')) process.stdout.write(`(a) unprotected HTTPS server, wrk -c16, median of ${ROUNDS} alternating rounds: ${f(median(without))} req/s without ziriz, ${f(median(withZ))} with ziriz probing another node process: ratio ${(median(withZ) / median(without)).toFixed(3)}\n`);
 
-  const rig = new ToolRig();
-  await rig.start([POLICY], { serverEnv: { WORK_MS: '1' } });
-  try {
-    const b = await alternate(rig, 'get_customer', '{"id":1}');
-    process.stdout.write(`(b) allowed tool with ~1 ms of work: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}\n`);
-  } finally {
-    await rig.stop();
+  if (ONLY.includes('b')) {
+    const rig = new ToolRig();
+    await rig.start([POLICY], { serverEnv: { WORK_MS: '1' } });
+    try {
+      const b = await alternate(rig, 'get_customer', '{"id":1}');
+      process.stdout.write(`(b) allowed tool with ~1 ms of work: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}\n`);
+    } finally {
+      await rig.stop();
+    }
   }
 
   for (const plaintext of [true, false]) {
+    if (!ONLY.includes('c') && (plaintext || !ONLY.includes('d'))) continue;
     const tiny = new ToolRig();
     await tiny.start([POLICY], { plaintextProbes: plaintext });
     try {
-      const c = await alternate(tiny, 'get_customer', '{"id":1}');
+      const c = ONLY.includes('c') ? await alternate(tiny, 'get_customer', '{"id":1}') : undefined;
       const us = (rate: number): number => 1e6 / rate;
-      process.stdout.write(`(c) tiny tool, plaintext probes ${plaintext ? 'on' : 'off'}: ${f(us(c.u), 1)} us/call unprotected, ${f(us(c.p), 1)} protected: ${f(us(c.p) - us(c.u), 1)} us added per call; probe hits per call ${c.hitsPerCall.toFixed(2)}\n`);
-      if (plaintext) continue;
+      if (c) process.stdout.write(`(c) tiny tool, plaintext probes ${plaintext ? 'on' : 'off'}: ${f(us(c.u), 1)} us/call unprotected, ${f(us(c.p), 1)} protected: ${f(us(c.p) - us(c.u), 1)} us added per call; probe hits per call ${c.hitsPerCall.toFixed(2)}\n`);
+      if (plaintext || !ONLY.includes('d')) continue;
 
-      tiny.holdsSeen.length = 0;
-      // As the node agent runs: its thread at ZIRIZ_NICE (the server and the client at 0).
-      setPriority(DEFAULT_NICE);
-      const blocked = await loop(tiny, true, 'delete_customer', '{"id":2}').finally(() => { setPriority(0); });
-      const holdUs = tiny.holdsSeen.map((h) => h.seconds * 1e6);
-      const waitUs = tiny.holdsSeen.map((h) => h.waitSeconds * 1e6);
-      const judgeUs = tiny.holdsSeen.map((h) => (h.seconds - h.waitSeconds) * 1e6);
-      process.stdout.write(`(d) ${blocked.calls} blocked calls (all answered with an error: ${blocked.errors === blocked.calls}), hold time probe->resume: p50 ${f(pct(holdUs, 50))} us, p99 ${f(pct(holdUs, 99))} us, max ${f(Math.max(...holdUs))} us over ${holdUs.length} holds; of which kernel->agent wake-up p50 ${f(pct(waitUs, 50))} / p99 ${f(pct(waitUs, 99))} us, judging+rewrite+resume p50 ${f(pct(judgeUs, 50))} / p99 ${f(pct(judgeUs, 99))} us\n`);
+      for (const rt of [0, DEFAULT_RT_PRIORITY]) {
+        tiny.holdsSeen.length = 0;
+        // As the node agent runs: its thread at ZIRIZ_NICE, with and without ZIRIZ_RT_PRIORITY
+        // (the server and the client at 0).
+        setPriority(DEFAULT_NICE);
+        if (rt > 0) realtimeWhileWaiting(rt);
+        const blocked = await loop(tiny, true, 'delete_customer', '{"id":2}').finally(() => { stopRealtime(); setPriority(0); });
+        // The client's first 20 calls warm up its connection and the agent's judging code (the
+        // first blocked call runs it cold); they are reported apart from the steady state.
+        const warm = tiny.holdsSeen.slice(0, WARMUP_CALLS);
+        const steady = tiny.holdsSeen.slice(WARMUP_CALLS);
+        const holdUs = steady.map((h) => h.seconds * 1e6);
+        const waitUs = steady.map((h) => h.waitSeconds * 1e6);
+        const judgeUs = steady.map((h) => (h.seconds - h.waitSeconds) * 1e6);
+        const how = rt > 0 ? `nice ${DEFAULT_NICE} + real-time wait (priority ${rt})` : `nice ${DEFAULT_NICE} only`;
+        process.stdout.write(`(d) ${how}: ${blocked.calls} blocked calls (all answered with an error: ${blocked.errors === blocked.calls}), hold time probe->resume: p50 ${f(pct(holdUs, 50))} us, p99 ${f(pct(holdUs, 99))} us, max ${f(Math.max(...holdUs))} us over ${holdUs.length} steady-state holds; of which kernel->agent wake-up p50 ${f(pct(waitUs, 50))} / p99 ${f(pct(waitUs, 99))} us, judging+rewrite+resume p50 ${f(pct(judgeUs, 50))} / p99 ${f(pct(judgeUs, 99))} us\n`);
+        process.stdout.write(`    the first ${warm.length} holds: ${warm.map((h) => f(h.seconds * 1e6)).join(', ')} us\n`);
+      }
     } finally {
       await tiny.stop();
     }

@@ -10,7 +10,8 @@
         "src/maps.cc",
         "src/ringbuf.cc",
         "src/tc.cc",
-        "src/links.cc"
+        "src/links.cc",
+        "src/realtime.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-lbpf", "-lelf", "-lz"],

@@ -12,6 +12,7 @@ import { jsonLogger, type LogFn } from '../../core/log/json-log.js';
 import { startAgent } from './agent/agent.js';
 import { parseAgentConfig } from './agent/config.js';
 import { removeNodeKernel } from './agent/kernel.js';
+import { realtimeWhileWaiting } from './kernel/realtime.js';
 import { runProbe } from './probe/probe.js';
 import { usableHooks } from './probe/report.js';
 
@@ -24,6 +25,7 @@ async function run(): Promise<void> {
   const log = jsonLogger('node-agent');
   const cfg = parseAgentConfig(process.env);
   prioritise(cfg.nice, log);
+  waitRealtime(cfg.rtPriority, log);
   const agent = await startAgent(cfg, KubeClient.fromEnv(process.env, { userAgent: `ziriz-node-agent/${cfg.node}` }), log);
   const stop = (signal: string): void => {
     log('info', 'stopping; programs stay attached', { signal });
@@ -42,6 +44,17 @@ function prioritise(nice: number, log: LogFn): void {
     setPriority(nice);
   } catch (e: unknown) {
     log('warn', 'nice value not set (CAP_SYS_NICE missing?): protection and hold latency depend on the CPU scheduler alone', { nice, error: errorMessage(e) });
+  }
+}
+
+/** Wait for kernel events at real-time priority (held calls); refused: say so and go on at the nice value. */
+function waitRealtime(priority: number, log: LogFn): void {
+  if (priority === 0) return;
+  try {
+    realtimeWhileWaiting(priority);
+    log('info', 'waiting for kernel events at real-time priority', { priority });
+  } catch (e: unknown) {
+    log('warn', 'real-time priority refused (CAP_SYS_NICE missing, or real-time group scheduling without a budget for this cgroup): held calls wait for the CPU scheduler', { priority, error: errorMessage(e) });
   }
 }
 

@@ -13,6 +13,7 @@
 #include "ringbuf.h"
 #include "tc.h"
 #include "links.h"
+#include "realtime.h"
 
 namespace {
 
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ziriz::InitMaps(env, exports);
   ziriz::InitTc(env, exports);
   ziriz::InitLinks(env, exports);
+  ziriz::InitRealtime(env, exports);
   exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
   exports.Set("mallocTrim", Napi::Function::New(env, MallocTrim));
   return exports;

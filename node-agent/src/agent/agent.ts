@@ -5,6 +5,7 @@
  * not lapse while the agent is down or restarting.
  */
 import { trimCHeap } from '../kernel/memory.js';
+import { realtimeStatus } from '../kernel/realtime.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { KubeClient } from '../../../core/kube/lean/client.js';
 import type { LogFn } from '../../../core/log/json-log.js';
@@ -85,6 +86,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
       metrics.setRingBuffer(events.ringStats());
     }
     if (probes) metrics.probedProcesses.set(probes.linkCount);
+    metrics.realtime.set(realtimeStatus().active ? 1 : 0);
   }, 5000);
   statsTimer.unref();
 

@@ -23,6 +23,12 @@ export interface AgentConfig {
    * before the pod start-up work it races (needs CAP_SYS_NICE below 0).
    */
   readonly nice: number;
+  /**
+   * SCHED_FIFO priority of the main thread while it waits for kernel events
+   * (ZIRIZ_RT_PRIORITY, 1-99; 0: off): held calls are resumed without waiting
+   * for a running task's time slice to end (needs CAP_SYS_NICE).
+   */
+  readonly rtPriority: number;
 }
 
 function num(env: Env, key: string, def: number, min: number, max: number): number {
@@ -35,6 +41,8 @@ function num(env: Env, key: string, def: number, min: number, max: number): numb
 
 /** ZIRIZ_NICE unless set. */
 export const DEFAULT_NICE = -10;
+/** ZIRIZ_RT_PRIORITY unless set: the lowest real-time priority, above every normal task. */
+export const DEFAULT_RT_PRIORITY = 1;
 
 export function parseAgentConfig(env: Env): AgentConfig {
   const node = env.NODE_NAME ?? '';
@@ -57,5 +65,6 @@ export function parseAgentConfig(env: Env): AgentConfig {
     plaintextProbes: (env.ZIRIZ_PLAINTEXT_PROBES ?? 'true') !== 'false',
     auditOnly: mode === 'audit',
     nice: num(env, 'ZIRIZ_NICE', DEFAULT_NICE, -20, 19),
+    rtPriority: num(env, 'ZIRIZ_RT_PRIORITY', DEFAULT_RT_PRIORITY, 0, 99),
   };
 }

@@ -20,7 +20,8 @@ export type BpfOp =
   | 'program'
   | 'object'
   | 'link'
-  | 'cpus';
+  | 'cpus'
+  | 'sched';
 
 export interface BpfErrorFields {
   readonly op: BpfOp;

@@ -109,6 +109,10 @@ export interface NativeBinding {
   netnsLinks(path: string): NetnsLink[];
   /** glibc malloc_trim(0): true when memory was given back. */
   mallocTrim(): boolean;
+  /** SCHED_FIFO at `priority` while the event loop waits (native/src/realtime.cc). */
+  realtimeWhileWaiting(priority: number): void;
+  realtimeStop(): void;
+  realtimeStatus(): { active: boolean; priority: number; errno: number; waits: number };
 }
 
 /** An interface as rtnetlink reports it inside some network namespace. */

@@ -139,6 +139,7 @@ export class NodeAgentMetrics {
   readonly callsAudited = new Counter({ name: 'ziriz_node_agent_calls_audited_total', help: 'Calls an Audit policy would have blocked (reported, not held)', registers: [this.registry] });
   readonly judgeFailures = new Counter({ name: 'ziriz_node_agent_judge_failures_total', help: 'Held calls the agent could not judge (blocked: fail closed)', registers: [this.registry] });
   readonly probedProcesses = new Gauge({ name: 'ziriz_node_agent_probed_links', help: 'Per-process uprobe links in place', registers: [this.registry] });
+  readonly realtime = new Gauge({ name: 'ziriz_node_agent_realtime_wait', help: '1 while the agent waits for kernel events at real-time priority (ZIRIZ_RT_PRIORITY), 0 when off or refused', registers: [this.registry] });
 
   private readonly increases = new Increases();
 

@@ -88,4 +88,12 @@ describe('node agent: configuration', () => {
     expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_NICE: '-21' })).to.throw(AgentConfigError, /ZIRIZ_NICE/);
     expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_NICE: 'high' })).to.throw(AgentConfigError, /ZIRIZ_NICE/);
   });
+
+  it('ZIRIZ_RT_PRIORITY: 1 unless set, 0 turns it off, within 0..99', () => {
+    expect(parseAgentConfig({ NODE_NAME: 'n1' }).rtPriority).to.equal(1);
+    expect(parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_RT_PRIORITY: '0' }).rtPriority).to.equal(0);
+    expect(parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_RT_PRIORITY: '99' }).rtPriority).to.equal(99);
+    expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_RT_PRIORITY: '100' })).to.throw(AgentConfigError, /ZIRIZ_RT_PRIORITY/);
+    expect(() => parseAgentConfig({ NODE_NAME: 'n1', ZIRIZ_RT_PRIORITY: '-1' })).to.throw(AgentConfigError, /ZIRIZ_RT_PRIORITY/);
+  });
 });
