@@ -185,7 +185,7 @@ _Static_assert(sizeof(struct ziriz_call_value) == 8, "ziriz_call_value size");
  * judge here: their data is still in their (stopped) memory at `buf`.
  */
 struct ziriz_hold {
-	__u64 ktime_ns;
+	__u64 ktime_ns;      /* = the CALL_HOLD record's hdr.ktime_ns: (tgid, ktime_ns) names the hold */
 	__u64 conn;
 	__u64 buf;
 	__u32 len;

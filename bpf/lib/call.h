@@ -394,11 +394,13 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 	}
 	/* Enforced category: stop the process before this call returns to user code. */
 	enforce = (id->cover_enforce & ZIRIZ_CALL_COVER) != 0;
+	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, cgid, id->identity_id);
 	if (enforce) {
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		__u32 tgid = pid_tgid >> 32;
+		/* Same time as the record's: (tgid, ktime_ns) names this hold in both. */
 		struct ziriz_hold h = {
-			.ktime_ns = bpf_ktime_get_ns(), .conn = conn, .buf = (__u64)buf, .len = (__u32)len,
+			.ktime_ns = e->hdr.ktime_ns, .conn = conn, .buf = (__u64)buf, .len = (__u32)len,
 			.tid = (__u32)pid_tgid, .cgroup_id = cgid, .source = source,
 		};
 
@@ -410,7 +412,6 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 		}
 		zcount(ZIRIZ_CNT_CALL_HELD);
 	}
-	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, cgid, id->identity_id);
 	e->conn = conn;
 	e->buf = (__u64)buf;
 	e->len = (__u32)len;

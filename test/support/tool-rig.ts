@@ -17,7 +17,9 @@ import { EventsPath } from '../../node-agent/src/agent/events-path.js';
 import { IdAllocator } from '../../node-agent/src/agent/ids.js';
 import { NodeKernel } from '../../node-agent/src/agent/kernel.js';
 import type { ReportSink } from '../../node-agent/src/agent/sink.js';
+import type { BpfMap } from '../../node-agent/src/bpf/map.js';
 import { HoldManager } from '../../node-agent/src/calls/holds.js';
+import { LeftoverHolds, type SweepResult } from '../../node-agent/src/calls/leftover-holds.js';
 import { ProbeManager } from '../../node-agent/src/calls/probes.js';
 import { runProbe } from '../../node-agent/src/probe/probe.js';
 import type { Verdict } from '../../node-agent/src/report/types.js';
@@ -40,6 +42,9 @@ export class ToolRig {
   private kernel!: NodeKernel;
   private events!: EventsPath;
   probes!: ProbeManager;
+  holds!: HoldManager;
+  private attribution!: Attribution;
+  private sink!: ReportSink;
   private cgroup!: TestCgroup;
   private dir = '';
   private pinRoot = '';
@@ -87,15 +92,47 @@ export class ToolRig {
       audited: () => undefined,
       failed: () => undefined,
     }, log);
-    const ring = this.kernel.maps.ziriz_events;
-    if (!ring) throw new Error('no ring buffer');
-    this.events = new EventsPath(ring, attribution, sink, () => undefined, log, { probes: this.probes, holds });
-    this.events.start();
+    holds.ready(); // the rig's attribution is complete already
+    this.holds = holds;
+    this.attribution = attribution;
+    this.sink = sink;
+    this.resumeEvents();
     const tls = opts.tls ?? true;
     this.server = this.procs.start(process.execPath, [join(REPO, 'dist/hack/apps/customer-mcp.js')], {
       env: { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) },
     });
     this.serverPort = Number((await waitForLine(this.server, 'listening')).split(' ')[1]);
+  }
+
+  /** Stop reading the ring buffer, as an agent that died would: records (and held processes) wait. */
+  pauseEvents(): void {
+    this.events.close();
+  }
+
+  /** Read the ring buffer again (a new agent's events path): waiting records are delivered. */
+  resumeEvents(): void {
+    const ring = this.kernel.maps.ziriz_events;
+    if (!ring) throw new Error('no ring buffer');
+    this.events = new EventsPath(ring, this.attribution, this.sink, () => undefined, () => undefined, { probes: this.probes, holds: this.holds });
+    this.events.start();
+  }
+
+  /** One sweep of the kernel's hold entries, as the node agent runs it every second. */
+  sweepLeftovers(minAgeMs: number): SweepResult {
+    const map = this.kernel.maps.ziriz_holds;
+    if (!map) throw new Error('no holds map');
+    return new LeftoverHolds(map, this.holds, (cg) => this.attribution.identityOfCgroup(cg), () => undefined, minAgeMs).sweep();
+  }
+
+  /** Entries of the kernel's hold map (tgid -> hold). */
+  holdEntries(): number {
+    return this.holdsMap().entries().length;
+  }
+
+  holdsMap(): BpfMap {
+    const map = this.kernel.maps.ziriz_holds;
+    if (!map) throw new Error('no holds map');
+    return map;
   }
 
   /** Any node script inside the protected cgroup (held at exec until its probes are on). */

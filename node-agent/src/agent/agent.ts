@@ -16,6 +16,7 @@ import { NodeAgentMetrics } from '../report/metrics.js';
 import { MetricsServer } from '../report/metrics-server.js';
 import { Reporter } from '../report/reporter.js';
 import { HoldManager } from '../calls/holds.js';
+import { LeftoverHolds } from '../calls/leftover-holds.js';
 import { ProbeManager } from '../calls/probes.js';
 import { Attribution } from './attribution.js';
 import type { AgentConfig } from './config.js';
@@ -25,6 +26,9 @@ import { NodeKernel } from './kernel.js';
 import { Reconciler } from './reconciler.js';
 import { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
+
+/** How long held calls wait for the first reconcile before they are judged without policies (denied). */
+const HOLDS_WAIT_MS = 30_000;
 
 export interface RunningAgent {
   readonly kernel: NodeKernel;
@@ -90,9 +94,29 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   }, 5000);
   statsTimer.unref();
 
+  // Held calls wait for the policies (the first reconcile), or judge without them (denied) after a while.
+  const holdsWait = setTimeout(() => {
+    log('warn', 'no policies yet (API server unreachable?): judging held calls without them, which denies them', { waitedMs: HOLDS_WAIT_MS });
+    holds?.ready();
+  }, HOLDS_WAIT_MS);
+  holdsWait.unref();
   await watch.start();
   reconciler.start();
   await reconciler.run();
+  clearTimeout(holdsWait);
+  holds?.ready();
+  const holdsMap = kernel.maps.ziriz_holds;
+  const leftovers = holds && holdsMap ? new LeftoverHolds(holdsMap, holds, (cg) => attribution.identityOfCgroup(cg), log) : undefined;
+  const sweep = (): void => {
+    try {
+      leftovers?.sweep();
+    } catch (e: unknown) {
+      log('error', 'sweeping leftover holds failed', { error: errorMessage(e) });
+    }
+  };
+  sweep();
+  const sweepTimer = setInterval(sweep, 1000);
+  sweepTimer.unref();
   const server = await MetricsServer.start(metrics, {
     host: cfg.metricsHost,
     port: cfg.metricsPort,
@@ -106,6 +130,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
     metricsPort: server.port,
     stop: async () => {
       clearInterval(statsTimer);
+      clearInterval(sweepTimer);
       reconciler.stop();
       events?.drain();
       events?.close();

@@ -55,6 +55,11 @@ export class Attribution {
     return this.byIdentity.get(identityId);
   }
 
+  /** The identity id of the pod a cgroup (pod or container) belongs to; 0 when no known pod. */
+  identityOfCgroup(cgroupId: bigint): number {
+    return this.byCgroup.get(String(cgroupId))?.plan.identityId ?? 0;
+  }
+
   container(cgroupId: bigint): { name: string; id: string } | undefined {
     return this.byCgroup.get(String(cgroupId))?.container;
   }

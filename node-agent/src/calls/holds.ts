@@ -7,7 +7,7 @@
  * reported. Every exit path resumes or kills: a hold never outlives this
  * function, and a failure to judge blocks (fail closed).
  */
-import { Op } from '../../../core/abi/enums.js';
+import { CallKind, Op } from '../../../core/abi/enums.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import type { CompiledPolicySet } from '../../../core/policy/compiled.js';
@@ -21,6 +21,7 @@ import { policyRequest, type Call } from './classify.js';
 import { peekIncomplete } from './jsonrpc.js';
 import { breakFramingPatches, neutralizePatches, type Patch } from './neutralize.js';
 import { patchMem, readMem } from './proc-mem.js';
+import type { LeftoverHold } from './leftover-holds.js';
 import { ConnStreams, type Analysis } from './streams.js';
 import { callVerdict } from './verdict.js';
 
@@ -52,14 +53,24 @@ function u32Key(n: number): Buffer {
   return b;
 }
 
-function judgeCalls(set: CompiledPolicySet | null, calls: readonly Call[], planError: string | undefined): Judged[] {
+/** The policies a held call is judged by, or why there are none (then every call is denied: fail closed). */
+type Judge = { readonly set: CompiledPolicySet } | { readonly set: null; readonly why: string };
+
+function judgeCalls(judge: Judge, calls: readonly Call[]): Judged[] {
   return calls.map((call) => ({
     call,
-    v: set === null
-      ? { verdict: 'deny', policy: '', rule: 'request', ruleId: 0, reason: `the pod's policies do not compile: ${planError ?? 'unknown error'}` }
-      : evaluate(set, policyRequest(call)),
+    v: judge.set === null
+      ? { verdict: 'deny', policy: '', rule: 'request', ruleId: 0, reason: judge.why }
+      : evaluate(judge.set, policyRequest(call)),
   }));
 }
+
+/** Records that wait for the first reconcile at most (beyond: judged at once, fail closed). */
+const MAX_WAITING = 4096;
+/** Holds settled by adoption, remembered so that their ring record (if it still comes) is not judged twice. */
+const MAX_SETTLED = 4096;
+
+const holdKey = (pid: number, ktimeNs: bigint): string => `${pid}:${ktimeNs}`;
 
 export class HoldManager {
   private readonly streams = new ConnStreams();
@@ -76,8 +87,29 @@ export class HoldManager {
   /** Verdicts to report once the process is running again (reporting is off the critical path). */
   private pending: (() => void)[] = [];
 
+  /** Until the first reconcile the agent knows no policies: records wait (held processes stay stopped). */
+  private isReady = false;
+  private readonly waiting: DataRecord[] = [];
+  private readonly settled = new Set<string>();
+
+  /** The policies are known (first reconcile done, or given up waiting): judge what waited, in order. */
+  ready(): void {
+    if (this.isReady) return;
+    this.isReady = true;
+    for (const rec of this.waiting.splice(0)) this.handle(rec);
+  }
+
   /** A CALL_HOLD (process stopped) or CALL_SEEN (audit only) record. */
   handle(rec: DataRecord): void {
+    if (!this.isReady && this.waiting.length < MAX_WAITING) {
+      this.waiting.push(rec);
+      return;
+    }
+    if (rec.hdr.op === Op.CALL_HOLD && this.settled.delete(holdKey(rec.hdr.pid, rec.hdr.ktimeNs))) return; // judged by adoption already
+    this.run(rec);
+  }
+
+  private run(rec: DataRecord): void {
     const held = rec.hdr.op === Op.CALL_HOLD;
     const startNs = process.hrtime.bigint();
     let outcome: 'resumed' | 'neutralized' | 'killed' = 'resumed';
@@ -93,19 +125,45 @@ export class HoldManager {
     }
   }
 
+  /**
+   * Judge a hold nobody judged (see leftover-holds.ts): its plaintext is
+   * still in the stopped process at `buf`. The record is rebuilt from the
+   * kernel's hold entry; if its ring record comes after all, it is skipped.
+   */
+  adopt(h: LeftoverHold, identityId: number, who: { readonly uid: number; readonly comm: string }): void {
+    if (this.settled.size >= MAX_SETTLED) this.settled.clear();
+    this.settled.add(holdKey(h.tgid, h.ktimeNs));
+    const rec: DataRecord = {
+      kind: 'data',
+      hdr: { op: Op.CALL_HOLD, flags: 0, size: 0, ktimeNs: h.ktimeNs, cgroupId: h.cgroupId, pid: h.tgid, tid: h.tid, uid: who.uid, identityId, comm: who.comm },
+      conn: h.conn, buf: h.buf, len: h.len, source: h.source,
+      // The kernel held it as a call; an unreadable request is then denied (fail closed).
+      verdict: 0, callKind: CallKind.MCP_TOOL, held: true, ruleId: 0, nameHash: 0n,
+      data: Buffer.alloc(0),
+    };
+    this.run(rec);
+  }
+
   private data(rec: DataRecord, held: boolean): Buffer {
     if (!held || rec.len <= rec.data.length) return rec.data;
     return readMem(rec.hdr.pid, rec.buf, Math.min(rec.len, this.opts.maxRead ?? MAX_READ));
   }
 
+  private judgeFor(identityId: number): Judge {
+    const plan = this.attribution.plan(identityId);
+    if (plan === undefined) return { set: null, why: `no pod with identity ${identityId} is known to this agent (gone, or not reconciled yet): denied (fail closed)` };
+    if (plan.set === null) return { set: null, why: `the pod's policies do not compile: ${plan.error ?? 'unknown error'}` };
+    return { set: plan.set };
+  }
+
   private judge(rec: DataRecord, held: boolean): 'resumed' | 'neutralized' | 'killed' {
-    const plan = this.attribution.plan(rec.hdr.identityId);
+    const judge = this.judgeFor(rec.hdr.identityId);
     const data = this.data(rec, held);
     const key = `${rec.hdr.pid}:${rec.conn}`;
     const a = this.streams.push(key, data);
-    if (a.incomplete) return this.incomplete(rec, held, data, a, plan?.set ?? null, plan?.error);
+    if (a.incomplete) return this.incomplete(rec, held, data, a, judge);
     this.setConnHold(rec.conn, false);
-    const judged = judgeCalls(plan?.set ?? null, a.calls, plan?.error);
+    const judged = judgeCalls(judge, a.calls);
     if (a.problem !== undefined && rec.callKind !== 0) {
       // The kernel saw a call here and the agent cannot read it reliably: fail closed.
       judged.push({ call: { kind: 'mcp', tool: '(unreadable)', arguments: {} }, v: { verdict: 'deny', policy: '', rule: 'request', ruleId: 0, reason: a.problem } });
@@ -114,16 +172,16 @@ export class HoldManager {
   }
 
   /** The message continues in a later write: judge what can be judged now, else hold the connection's next writes. */
-  private incomplete(rec: DataRecord, held: boolean, data: Buffer, a: Analysis, set: CompiledPolicySet | null, err: string | undefined): 'resumed' | 'neutralized' | 'killed' {
+  private incomplete(rec: DataRecord, held: boolean, data: Buffer, a: Analysis, judge: Judge): 'resumed' | 'neutralized' | 'killed' {
     const head = a.pendingHead;
     if (head && !(head.headers.get('content-type') ?? '').includes('json')) {
       // A request whose body cannot be JSON-RPC: its route decides now.
       const call: Call = { kind: 'http', method: head.method, target: head.target, host: head.headers.get('host') ?? '' };
-      return this.enforce(rec, held, data, judgeCalls(set, [call], err));
+      return this.enforce(rec, held, data, judgeCalls(judge, [call]));
     }
     const peek = a.partialText !== undefined ? peekIncomplete(a.partialText) : {};
     if (peek.method === 'tools/call' && peek.name !== undefined) {
-      const byName = judgeCalls(set, [{ kind: 'mcp', tool: peek.name, arguments: {} }], err)[0];
+      const byName = judgeCalls(judge, [{ kind: 'mcp', tool: peek.name, arguments: {} }])[0];
       // Denied whatever the arguments (a Deny rule or no Allow for the name): block now, in this write.
       if (byName?.v.verdict === 'deny' && !byName.v.rule.includes('.arguments')) return this.enforce(rec, held, data, [byName]);
     }
@@ -144,13 +202,16 @@ export class HoldManager {
     if (!held || denied.length === 0) return 'resumed';
     if (denied.some((j) => j.v.action === 'Kill')) return this.kill(rec.hdr.pid);
     const patches: Patch[] = denied.length === 1 ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
+    if (patches.length === 0) return this.kill(rec.hdr.pid); // nothing to rewrite: the call must not run
     patchMem(rec.hdr.pid, rec.buf, patches);
     return 'neutralized';
   }
 
   private failClosed(rec: DataRecord): 'neutralized' | 'killed' {
     try {
-      patchMem(rec.hdr.pid, rec.buf, breakFramingPatches(rec.data));
+      const patches = breakFramingPatches(this.data(rec, true));
+      if (patches.length === 0) return this.kill(rec.hdr.pid);
+      patchMem(rec.hdr.pid, rec.buf, patches);
       return 'neutralized';
     } catch {
       return this.kill(rec.hdr.pid);
