@@ -9,41 +9,7 @@
 import { expect } from 'chai';
 import { needRoot } from '../support/gate.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
-
-function policy(spec: Record<string, unknown>): Record<string, unknown> {
-  return {
-    apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'agents', namespace: 'payments' },
-    spec: {
-      selector: { matchLabels: { app: 'gpt-orchestrator' } },
-      mode: 'Enforce',
-      mcp: {
-        tools: [
-          { name: 'get_customer', effect: 'Allow' },
-          { name: 'get_all_customers', effect: 'Allow', arguments: { filter: { notIn: ['none'] } } },
-        ],
-      },
-      http: {
-        routes: [
-          { effect: 'Allow', methods: ['GET', 'POST'], paths: ['/api/v2/customers'], query: { limit: { max: 100 } } },
-          { effect: 'Allow', methods: ['POST'], paths: ['/mcp', '/a2a'] },
-        ],
-      },
-      a2a: { methods: [{ name: 'tasks/get', effect: 'Allow' }] },
-      ...spec,
-    },
-  };
-}
-
-interface ToolResult {
-  isError: boolean;
-  content: { text?: string }[];
-}
-
-function toolText(r: { ok: boolean; result?: unknown; error?: string }): string {
-  if (!r.ok) return `error: ${r.error ?? ''}`;
-  const res = r.result as ToolResult;
-  return `${res.isError ? 'isError ' : ''}${res.content.map((c) => c.text ?? '').join('')}`;
-}
+import { toolPolicy as policy, toolText } from '../support/tool-policy.js';
 
 describe('kernel: MCP, A2A and HTTP calls judged in TLS plaintext and stopped before they run', function () {
   this.timeout(120_000);
