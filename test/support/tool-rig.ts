@@ -15,12 +15,12 @@ import { Attribution } from '../../node-agent/src/agent/attribution.js';
 import { desiredKernel } from '../../node-agent/src/agent/desired.js';
 import { EventsPath } from '../../node-agent/src/agent/events-path.js';
 import { IdAllocator } from '../../node-agent/src/agent/ids.js';
-import { NodeKernel } from '../../node-agent/src/agent/kernel.js';
+import { NodeKernel, UPROBE_PIN_DIR } from '../../node-agent/src/agent/kernel.js';
 import type { ReportSink } from '../../node-agent/src/agent/sink.js';
 import type { BpfMap } from '../../node-agent/src/bpf/map.js';
 import { HoldManager } from '../../node-agent/src/calls/holds.js';
 import { LeftoverHolds, type SweepResult } from '../../node-agent/src/calls/leftover-holds.js';
-import { ProbeManager } from '../../node-agent/src/calls/probes.js';
+import { ProbeManager, type ProbeObjects } from '../../node-agent/src/calls/probes.js';
 import { runProbe } from '../../node-agent/src/probe/probe.js';
 import type { Verdict } from '../../node-agent/src/report/types.js';
 import { TestCgroup } from './cgroup.js';
@@ -43,6 +43,8 @@ export class ToolRig {
   private events!: EventsPath;
   probes!: ProbeManager;
   holds!: HoldManager;
+  private probeObjects!: ProbeObjects;
+  private plaintextProbes = true;
   private attribution!: Attribution;
   private sink!: ReportSink;
   private cgroup!: TestCgroup;
@@ -86,7 +88,9 @@ export class ToolRig {
     const ssl = this.kernel.object('uprobe_ssl_write');
     const gnutls = this.kernel.object('uprobe_gnutls_send');
     if (!ssl || !gnutls) throw new Error('uprobe objects did not load');
-    this.probes = new ProbeManager({ ssl, gnutls, libc: this.kernel.object('uprobe_libc_send') }, log, opts.plaintextProbes ?? true);
+    this.probeObjects = { ssl, gnutls, libc: this.kernel.object('uprobe_libc_send') };
+    this.plaintextProbes = opts.plaintextProbes ?? true;
+    this.probes = new ProbeManager(this.probeObjects, log, this.plaintextProbes, join(this.pinRoot, UPROBE_PIN_DIR));
     const holds = new HoldManager(attribution, sink, { ...(this.kernel.maps.ziriz_conn_hold ? { connHold: this.kernel.maps.ziriz_conn_hold } : {}), ...(this.kernel.maps.ziriz_holds ? { holds: this.kernel.maps.ziriz_holds } : {}) }, {
       held: (seconds, outcome, waitSeconds) => { this.holdsSeen.push({ seconds, outcome, waitSeconds }); },
       audited: () => undefined,
@@ -102,6 +106,22 @@ export class ToolRig {
       env: { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) },
     });
     this.serverPort = Number((await waitForLine(this.server, 'listening')).split(' ')[1]);
+  }
+
+  /**
+   * What an agent restart does to per-process probes: the old manager closes
+   * its handles (pinned links stay), a new one adopts the pins. Returns the
+   * processes adopted.
+   */
+  async restartProbes(between?: () => Promise<void>): Promise<number> {
+    await this.probes.closeAll();
+    await between?.();
+    this.probes = new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, this.uprobePinDir);
+    return this.probes.adopt();
+  }
+
+  get uprobePinDir(): string {
+    return join(this.pinRoot, UPROBE_PIN_DIR);
   }
 
   /** Stop reading the ring buffer, as an agent that died would: records (and held processes) wait. */

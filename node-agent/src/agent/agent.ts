@@ -17,10 +17,12 @@ import { MetricsServer } from '../report/metrics-server.js';
 import { Reporter } from '../report/reporter.js';
 import { HoldManager } from '../calls/holds.js';
 import { LeftoverHolds } from '../calls/leftover-holds.js';
+import { join } from 'node:path';
 import { ProbeManager } from '../calls/probes.js';
 import { Attribution } from './attribution.js';
 import type { AgentConfig } from './config.js';
 import { EventsPath } from './events-path.js';
+import { UPROBE_PIN_DIR } from './kernel.js';
 import { IdAllocator } from './ids.js';
 import { NodeKernel } from './kernel.js';
 import { Reconciler } from './reconciler.js';
@@ -67,7 +69,9 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   const attribution = new Attribution(cfg.node);
   const sslObj = kernel.object('uprobe_ssl_write');
   const gnutlsObj = kernel.object('uprobe_gnutls_send');
-  const probes = sslObj && gnutlsObj ? new ProbeManager({ ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send') }, log, cfg.plaintextProbes) : undefined;
+  const probes = sslObj && gnutlsObj ? new ProbeManager({ ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send') }, log, cfg.plaintextProbes, join(cfg.pinRoot, UPROBE_PIN_DIR)) : undefined;
+  const adopted = probes?.adopt() ?? 0;
+  if (adopted > 0) log('info', 'adopted the per-process probes an earlier agent pinned', { processes: adopted, links: probes?.linkCount });
   const holds = probes
     ? new HoldManager(attribution, sink, { ...(kernel.maps.ziriz_conn_hold ? { connHold: kernel.maps.ziriz_conn_hold } : {}), ...(kernel.maps.ziriz_holds ? { holds: kernel.maps.ziriz_holds } : {}) }, {
         held: (seconds, outcome) => { metrics.holdSeconds.observe({ outcome }, seconds); },

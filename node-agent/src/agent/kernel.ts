@@ -41,6 +41,9 @@ export interface Degraded {
   readonly why: string;
 }
 
+/** Per-process uprobe links, pinned under the pin root (calls/probes.ts). */
+export const UPROBE_PIN_DIR = 'uprobes';
+
 const MAP_NAMES = ['ziriz_identity', 'ziriz_egress', 'ziriz_calls', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_conn_hold', 'ziriz_holds', 'ziriz_counters', 'ziriz_events'] as const;
 export type MapName = (typeof MAP_NAMES)[number];
 
@@ -240,16 +243,17 @@ export function removeNodeKernel(opts: Pick<KernelOptions, 'pinRoot' | 'stateFil
     }
   }
   saveTcState(opts.stateFile, []);
-  const dir = join(opts.pinRoot, 'links');
   let links = 0;
-  for (const n of existsSync(dir) ? readdirSync(dir) : []) {
-    try {
-      const l = Link.openPinned(join(dir, n));
-      l.unpin();
-      l.destroy();
-      links++;
-    } catch (e: unknown) {
-      opts.log('warn', 'could not remove a pinned link', { pin: n, error: errorMessage(e) });
+  for (const dir of ['links', UPROBE_PIN_DIR].map((d) => join(opts.pinRoot, d))) {
+    for (const n of existsSync(dir) ? readdirSync(dir) : []) {
+      try {
+        const l = Link.openPinned(join(dir, n));
+        l.unpin();
+        l.destroy();
+        links++;
+      } catch (e: unknown) {
+        opts.log('warn', 'could not remove a pinned link', { pin: n, error: errorMessage(e) });
+      }
     }
   }
   rmSync(opts.pinRoot, { recursive: true, force: true }); // the maps' pins

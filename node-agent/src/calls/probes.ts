@@ -4,12 +4,19 @@
  * processes; others pay nothing). Attach is quick; closing a uprobe link
  * waits for the kernel, so links of exited processes are closed on the
  * thread pool.
+ *
+ * With a pin directory, every link is pinned there as
+ * `<pid>-<start time>-<n>`: the probes outlive the agent (a restart or an
+ * upgrade leaves no window in which a protected process calls tools
+ * unprobed), and the next agent adopts the pins of processes that still run
+ * (same pid and start time) and removes the others.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import { BpfAttachError } from '../bpf/errors.js';
-import type { Link } from '../bpf/link.js';
+import { Link } from '../bpf/link.js';
 import type { BpfObject } from '../bpf/object.js';
 import { closeMem } from './proc-mem.js';
 import { probeTargets, type ProbeTarget } from './targets.js';
@@ -23,6 +30,13 @@ export interface ProbeObjects {
 interface Attached {
   readonly links: Link[];
   readonly start: string; // /proc/PID/stat start time: a reused pid is another process
+  readonly pins: string[];
+}
+
+/** `<pid>-<start>-<n>` -> its parts, or null for a name this manager did not write. */
+export function parseProbePin(name: string): { pid: number; start: string } | null {
+  const m = /^(\d+)-(\d+)-\d+$/.exec(name);
+  return m?.[1] && m[2] ? { pid: Number(m[1]), start: m[2] } : null;
 }
 
 function startTime(pid: number): string {
@@ -43,7 +57,51 @@ export class ProbeManager {
    * more probe hit per TLS call (the ciphertext write), so it can be turned off
    * where every agent uses TLS.
    */
-  constructor(private readonly objects: ProbeObjects, private readonly log: LogFn, private readonly plaintext = true) {}
+  constructor(private readonly objects: ProbeObjects, private readonly log: LogFn, private readonly plaintext = true, private readonly pinDir?: string) {
+    if (pinDir) mkdirSync(pinDir, { recursive: true });
+  }
+
+  /**
+   * Take over the probes an earlier agent pinned: those of processes still
+   * running are kept as they are, the others removed. Returns the processes adopted.
+   */
+  adopt(): number {
+    if (!this.pinDir || !existsSync(this.pinDir)) return 0;
+    const groups = new Map<string, { pid: number; start: string; pins: string[] }>();
+    for (const name of readdirSync(this.pinDir)) {
+      const p = parseProbePin(name);
+      if (!p) continue;
+      const key = `${p.pid}-${p.start}`;
+      const g = groups.get(key) ?? { ...p, pins: [] };
+      g.pins.push(join(this.pinDir, name));
+      groups.set(key, g);
+    }
+    let adopted = 0;
+    for (const g of groups.values()) {
+      const links: Link[] = [];
+      const pins: string[] = [];
+      const alive = startTime(g.pid) === g.start && !this.byPid.has(g.pid);
+      for (const pin of g.pins) {
+        try {
+          const l = Link.openPinned(pin);
+          if (alive) {
+            links.push(l);
+            pins.push(pin);
+          } else {
+            l.unpin();
+            void l.destroyAsync();
+          }
+        } catch (e: unknown) {
+          this.log('warn', 'pinned uprobe unusable', { pin, error: errorMessage(e) });
+        }
+      }
+      if (alive && links.length > 0) {
+        this.byPid.set(g.pid, { links, start: g.start, pins });
+        adopted++;
+      }
+    }
+    return adopted;
+  }
 
   private objectFor(t: ProbeTarget): BpfObject | undefined {
     if (t.program.startsWith('ziriz_ssl')) return this.objects.ssl;
@@ -58,11 +116,14 @@ export class ProbeManager {
     if (have?.start === start) return have.links.length;
     if (have) this.release(pid);
     const links: Link[] = [];
+    const pins: string[] = [];
     for (const t of probeTargets(pid)) {
       const obj = this.objectFor(t);
       if (!obj) continue;
       try {
-        links.push(obj.attachUprobe({ program: t.program, binary: t.binary, symbol: t.symbol, pid }));
+        const link = obj.attachUprobe({ program: t.program, binary: t.binary, symbol: t.symbol, pid });
+        links.push(link);
+        if (this.pinDir) pins.push(...this.pin(link, join(this.pinDir, `${pid}-${start}-${links.length}`)));
       } catch (e: unknown) {
         // A binary without the symbol (e.g. an executable that does not embed OpenSSL) is expected.
         if (e instanceof BpfAttachError && (e.errnoName === 'ENOENT' || e.errnoName === 'ESRCH')) continue;
@@ -70,8 +131,19 @@ export class ProbeManager {
         this.log('warn', 'uprobe attach failed', { pid, binary: t.binary, symbol: t.symbol, error: errorMessage(e) });
       }
     }
-    this.byPid.set(pid, { links, start });
+    this.byPid.set(pid, { links, start, pins });
     return links.length;
+  }
+
+  /** Pin a link; unpinned (it ends with this agent) if the kernel refuses, with a warning. */
+  private pin(link: Link, path: string): string[] {
+    try {
+      link.pin(path);
+      return [path];
+    } catch (e: unknown) {
+      this.log('warn', 'uprobe link not pinned: it ends with this agent', { path, error: errorMessage(e) });
+      return [];
+    }
   }
 
   has(pid: number): boolean {
@@ -88,7 +160,14 @@ export class ProbeManager {
     const a = this.byPid.get(pid);
     this.byPid.delete(pid);
     closeMem(pid);
-    for (const l of a?.links ?? []) void l.destroyAsync().catch((e: unknown) => { this.log('warn', 'uprobe detach failed', { pid, error: errorMessage(e) }); });
+    for (const l of a?.links ?? []) {
+      try {
+        if (a?.pins.length) l.unpin();
+      } catch {
+        // not pinned (the kernel refused) or already gone
+      }
+      void l.destroyAsync().catch((e: unknown) => { this.log('warn', 'uprobe detach failed', { pid, error: errorMessage(e) }); });
+    }
   }
 
   /** Keep probes only on these processes (others exited or left a protected pod). */
@@ -96,7 +175,10 @@ export class ProbeManager {
     for (const pid of [...this.byPid.keys()]) if (!pids.has(pid)) this.release(pid);
   }
 
-  /** Close every link (agent shutdown: probes are per process and do not outlive the agent's view). */
+  /**
+   * Close every link handle (agent shutdown): pinned probes stay in force for
+   * the next agent; unpinned ones end here.
+   */
   async closeAll(): Promise<void> {
     const all = [...this.byPid.values()].flatMap((a) => a.links);
     this.byPid.clear();
