@@ -123,7 +123,8 @@ export class ProbeManager {
       try {
         const link = obj.attachUprobe({ program: t.program, binary: t.binary, symbol: t.symbol, pid });
         links.push(link);
-        if (this.pinDir) pins.push(...this.pin(link, join(this.pinDir, `${pid}-${start}-${links.length}`)));
+        // No start time: the process is going; its link ends with this agent rather than leave a pin nobody can match.
+        if (this.pinDir && start !== '') pins.push(...this.pin(link, join(this.pinDir, `${pid}-${start}-${links.length}`)));
       } catch (e: unknown) {
         // A binary without the symbol (e.g. an executable that does not embed OpenSSL) is expected.
         if (e instanceof BpfAttachError && (e.errnoName === 'ENOENT' || e.errnoName === 'ESRCH')) continue;
