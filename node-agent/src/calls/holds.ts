@@ -8,6 +8,7 @@
  * function, and a failure to judge blocks (fail closed).
  */
 import { CallKind, Op } from '../../../core/abi/enums.js';
+import { ziriz_hold } from '../../../core/abi/structs.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import type { CompiledPolicySet } from '../../../core/policy/compiled.js';
@@ -237,9 +238,19 @@ export class HoldManager {
     }
     const seconds = Number(process.hrtime.bigint() - rec.hdr.ktimeNs) / 1e9;
     this.pending.push(() => {
-      this.maps.holds?.delete(u32Key(rec.hdr.pid));
+      this.forgetHold(rec.hdr.pid, rec.hdr.ktimeNs);
       this.observer.held(seconds, outcome, Number(startNs - rec.hdr.ktimeNs) / 1e9);
     });
+  }
+
+  /** Delete this hold's kernel entry, not a newer one the resumed process may already have. */
+  private forgetHold(pid: number, ktimeNs: bigint): void {
+    const m = this.maps.holds;
+    if (!m) return;
+    const key = u32Key(pid);
+    const v = m.get(key);
+    const at = ziriz_hold.fields.ktime_ns.offset;
+    if (v !== null && v.length >= at + 8 && v.readBigUInt64LE(at) === ktimeNs) m.delete(key);
   }
 
   /**
