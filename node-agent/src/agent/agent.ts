@@ -4,6 +4,7 @@
  * Shutdown leaves every program, map and TC filter in place: enforcement does
  * not lapse while the agent is down or restarting.
  */
+import { join } from 'node:path';
 import { trimCHeap } from '../kernel/memory.js';
 import { realtimeStatus } from '../kernel/realtime.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
@@ -17,14 +18,12 @@ import { MetricsServer } from '../report/metrics-server.js';
 import { Reporter } from '../report/reporter.js';
 import { HoldManager } from '../calls/holds.js';
 import { LeftoverHolds } from '../calls/leftover-holds.js';
-import { join } from 'node:path';
 import { ProbeManager } from '../calls/probes.js';
 import { Attribution } from './attribution.js';
 import type { AgentConfig } from './config.js';
 import { EventsPath } from './events-path.js';
-import { UPROBE_PIN_DIR } from './kernel.js';
 import { IdAllocator } from './ids.js';
-import { NodeKernel } from './kernel.js';
+import { NodeKernel, UPROBE_PIN_DIR } from './kernel.js';
 import { Reconciler } from './reconciler.js';
 import { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
