@@ -10,6 +10,7 @@
 #include "common.h"
 #include "identity.h"
 #include "podcg.h"
+#include "holds.h"
 
 /*
  * Set by the agent when it attaches per-process TLS probes: a new program in
@@ -34,11 +35,21 @@ static __always_inline void zreport_exec(__u64 cgid, const struct ziriz_identity
 
 	if (!e)
 		return;
-	if (hold && bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {
-		zcount(ZIRIZ_CNT_SIGNAL_FAIL);
-		hold = 0;
-	}
 	zfill_hdr(&e->hdr, ZIRIZ_OP_EXEC, sizeof(*e), cgid, id->identity_id);
+	if (hold) {
+		/* Same time as the record's: (tgid, ktime_ns) names this hold in both. */
+		struct ziriz_hold h = {
+			.ktime_ns = e->hdr.ktime_ns, .tid = e->hdr.tid, .cgroup_id = cgid, .source = ZIRIZ_SRC_EXEC,
+		};
+		__u32 tgid = e->hdr.pid;
+
+		if (bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {
+			zcount(ZIRIZ_CNT_SIGNAL_FAIL);
+			hold = 0;
+		} else if (bpf_map_update_elem(&ziriz_holds, &tgid, &h, BPF_ANY) < 0) {
+			zcount(ZIRIZ_CNT_MAP_FULL);
+		}
+	}
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->exit_code = 0;
 	e->held = hold;

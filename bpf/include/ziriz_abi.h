@@ -243,6 +243,7 @@ enum ziriz_data_source {
 	ZIRIZ_SRC_GNUTLS_RECV = 4,
 	ZIRIZ_SRC_SYS_WRITE = 5,
 	ZIRIZ_SRC_SYS_READ = 6,
+	ZIRIZ_SRC_EXEC = 7,         /* a hold at exec (struct ziriz_hold only) */
 };
 
 #define ZIRIZ_DATA_MAX 4096

@@ -31,6 +31,7 @@
 #define ZIRIZ_CALL_COVER (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A | ZIRIZ_COVER_HTTP)
 
 #include "calls_map.h"
+#include "holds.h"
 
 /* conn -> 1: the agent wants every write on this connection held (a message in progress). */
 struct {
@@ -41,14 +42,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ziriz_conn_hold SEC(".maps");
 
-/* tgid -> the hold in progress (see struct ziriz_hold). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct ziriz_hold);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ziriz_holds SEC(".maps");
 
 /* ---- substring scans over the captured bytes (bpf_loop keeps the verifier's work small) ---- */
 

@@ -73,6 +73,7 @@ export const DataSource = {
   GNUTLS_RECV: 4,
   SYS_WRITE: 5,
   SYS_READ: 6,
+  EXEC: 7,
 } as const;
 export type DataSource = (typeof DataSource)[keyof typeof DataSource];
 

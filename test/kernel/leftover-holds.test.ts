@@ -4,16 +4,21 @@
  * call was held), so the probe's process stays stopped with its hold entry
  * in the pinned map. The sweep a (new) agent runs judges it from the
  * plaintext still in the process: a denied call is neutralised (the tool
- * never runs), an allowed one resumes and runs. When the ring is read again,
+ * never runs), an allowed one resumes and runs; a program held at exec gets
+ * its probes and runs. When the ring is read again,
  * the waiting record of a hold already judged is not judged twice. Loopback
  * only; the client is an MCP SDK client in a test cgroup.
  */
 import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { encodeStruct } from '../../core/abi/codec.js';
 import { ziriz_hold } from '../../core/abi/structs.js';
 import { u32Key } from '../../node-agent/src/bpf/map.js';
 import { processState } from '../../node-agent/src/kernel/proc-state.js';
 import { needRoot } from '../support/gate.js';
+import { waitForLine } from '../support/lines.js';
 import { waitFor } from '../support/processes.js';
 import { toolPolicy, toolText } from '../support/tool-policy.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
@@ -77,6 +82,28 @@ describe('kernel: holds no agent judged are judged by the next sweep, once', fun
     rig.resumeEvents();
     await new Promise((r) => setTimeout(r, 500));
     expect(rig.holdsSeen.length - held, 'judged once').to.equal(1);
+  });
+
+  it('lets a program held at exec that no agent resumed run, with its probes on, and only once', async () => {
+    const script = join(mkdtempSync(join(tmpdir(), 'ziriz-exec-hold-')), 'running.cjs');
+    writeFileSync(script, "console.log('running'); setTimeout(() => undefined, 30000);\n");
+    rig.pauseEvents();
+    const child = rig.spawnProtected(script, []);
+    const pid = child.pid ?? 0;
+    try {
+      expect(await waitFor(() => processState(pid) === 'T' && rig.holdEntries() === 1, 10_000), 'stopped at exec, hold recorded').to.equal(true);
+      expect(rig.probes.has(pid)).to.equal(false);
+      expect(rig.sweepLeftovers(0)).to.deep.equal({ judged: 1, dropped: 0 });
+      expect(rig.probes.has(pid), 'probes attached before it runs').to.equal(true);
+      expect(await waitForLine(child, 'running', 10_000)).to.equal('running');
+      expect(rig.holdEntries()).to.equal(0);
+      rig.resumeEvents();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(rig.execHolds, 'its exec record, read afterwards, is skipped').to.equal(0);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dirname(script), { recursive: true, force: true });
+    }
   });
 
   it('drops old entries of processes that are running or gone, without touching them', async () => {

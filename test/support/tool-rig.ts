@@ -141,7 +141,12 @@ export class ToolRig {
   sweepLeftovers(minAgeMs: number): SweepResult {
     const map = this.kernel.maps.ziriz_holds;
     if (!map) throw new Error('no holds map');
-    return new LeftoverHolds(map, this.holds, (cg) => this.attribution.identityOfCgroup(cg), () => undefined, minAgeMs).sweep();
+    return new LeftoverHolds(map, this.holds, (cg) => this.attribution.identityOfCgroup(cg), (pid) => { this.events.resumeExecHold(pid); }, () => undefined, minAgeMs).sweep();
+  }
+
+  /** Programs the events path let go after a hold at exec. */
+  get execHolds(): number {
+    return this.events.stats.execHolds;
   }
 
   /** Entries of the kernel's hold map (tgid -> hold). */

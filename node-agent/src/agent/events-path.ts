@@ -7,7 +7,7 @@
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import type { BpfMap } from '../bpf/map.js';
-import { RecordDecodeError, decodeRecord } from '../bpf/records.js';
+import { RecordDecodeError, decodeRecord, type ExecRecord } from '../bpf/records.js';
 import { RingBufferReader } from '../bpf/ringbuf.js';
 import { Op } from '../../../core/abi/enums.js';
 import type { HoldManager } from '../calls/holds.js';
@@ -79,13 +79,21 @@ export class EventsPath {
     } else if (rec.kind === 'data' && (rec.hdr.op === Op.CALL_HOLD || rec.hdr.op === Op.CALL_SEEN)) {
       this.calls?.holds.handle(rec);
     } else if (rec.kind === 'exec') {
-      if (rec.held) this.execHold(rec.hdr.pid);
+      if (rec.held) this.execHold(rec);
       if (this.attribution.container(rec.hdr.cgroupId) === undefined) this.onUnknownExec();
     }
   }
 
-  /** A new program of a probed pod, stopped at exec: attach its probes, then let it run. */
-  private execHold(pid: number): void {
+  /** A new program of a probed pod, stopped at exec, unless the leftover sweep let it go already. */
+  private execHold(rec: ExecRecord): void {
+    const holds = this.calls?.holds;
+    if (holds?.wasSettled(rec.hdr.pid, rec.hdr.ktimeNs)) return;
+    this.resumeExecHold(rec.hdr.pid);
+    holds?.forget(rec.hdr.pid, rec.hdr.ktimeNs);
+  }
+
+  /** A program held at exec: attach its probes, then let it run. */
+  resumeExecHold(pid: number): void {
     this.stats.execHolds++;
     try {
       this.calls?.probes.ensure(pid);

@@ -106,8 +106,19 @@ export class HoldManager {
       this.waiting.push(rec);
       return;
     }
-    if (rec.hdr.op === Op.CALL_HOLD && this.settled.delete(holdKey(rec.hdr.pid, rec.hdr.ktimeNs))) return; // judged by adoption already
+    if (rec.hdr.op === Op.CALL_HOLD && this.wasSettled(rec.hdr.pid, rec.hdr.ktimeNs)) return; // judged by adoption already
     this.run(rec);
+  }
+
+  /** A hold (call or exec) was settled by the leftover sweep: its record, if it still comes, is to be skipped. */
+  settle(pid: number, ktimeNs: bigint): void {
+    if (this.settled.size >= MAX_SETTLED) this.settled.clear();
+    this.settled.add(holdKey(pid, ktimeNs));
+  }
+
+  /** Was this hold settled by the sweep? (Answers true once.) */
+  wasSettled(pid: number, ktimeNs: bigint): boolean {
+    return this.settled.delete(holdKey(pid, ktimeNs));
   }
 
   private run(rec: DataRecord): void {
@@ -132,8 +143,7 @@ export class HoldManager {
    * kernel's hold entry; if its ring record comes after all, it is skipped.
    */
   adopt(h: LeftoverHold, identityId: number, who: { readonly uid: number; readonly comm: string }): void {
-    if (this.settled.size >= MAX_SETTLED) this.settled.clear();
-    this.settled.add(holdKey(h.tgid, h.ktimeNs));
+    this.settle(h.tgid, h.ktimeNs);
     const rec: DataRecord = {
       kind: 'data',
       hdr: { op: Op.CALL_HOLD, flags: 0, size: 0, ktimeNs: h.ktimeNs, cgroupId: h.cgroupId, pid: h.tgid, tid: h.tid, uid: who.uid, identityId, comm: who.comm },
@@ -238,13 +248,13 @@ export class HoldManager {
     }
     const seconds = Number(process.hrtime.bigint() - rec.hdr.ktimeNs) / 1e9;
     this.pending.push(() => {
-      this.forgetHold(rec.hdr.pid, rec.hdr.ktimeNs);
+      this.forget(rec.hdr.pid, rec.hdr.ktimeNs);
       this.observer.held(seconds, outcome, Number(startNs - rec.hdr.ktimeNs) / 1e9);
     });
   }
 
   /** Delete this hold's kernel entry, not a newer one the resumed process may already have. */
-  private forgetHold(pid: number, ktimeNs: bigint): void {
+  forget(pid: number, ktimeNs: bigint): void {
     const m = this.maps.holds;
     if (!m) return;
     const key = u32Key(pid);

@@ -1,5 +1,6 @@
 /**
- * Holds nobody is judging. A probe that holds a call stops the process and
+ * Holds nobody is judging. A probe that holds a call, or the exec program
+ * holding a new program until its probes are on, stops the process and
  * records the hold in the pinned map ziriz_holds (tgid -> struct ziriz_hold);
  * the agent deletes the entry when it resumes or kills the process. An entry
  * that outlives its ring record means no agent will judge that hold: the
@@ -7,10 +8,12 @@
  * replaced meanwhile. Without this sweep such a process stays stopped
  * forever (fail closed, but a stuck pod). The sweep runs when the agent
  * starts (after its first reconcile) and every second: an entry older than
- * `minAgeMs` whose process is still stopped is judged now, like any hold,
- * from the plaintext still in its memory (resumed, neutralised or killed;
- * fail closed); entries of processes that are gone or running are dropped.
+ * `minAgeMs` whose process is still stopped is settled now: a call is judged
+ * like any hold, from the plaintext still in its memory (resumed, neutralised
+ * or killed; fail closed); a program held at exec gets its probes and runs.
+ * Entries of processes that are gone or running are dropped.
  */
+import { DataSource } from '../../../core/abi/enums.js';
 import { ziriz_hold } from '../../../core/abi/structs.js';
 import { decodeStruct } from '../../../core/abi/codec.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
@@ -71,6 +74,8 @@ export class LeftoverHolds {
     private readonly map: BpfMap,
     private readonly holds: HoldManager,
     private readonly identityOf: IdentityOfCgroup,
+    /** Let a program held at exec run, its probes attached (events-path.ts). */
+    private readonly resumeExec: (pid: number) => void,
     private readonly log: LogFn,
     private readonly minAgeMs = 2000,
   ) {}
@@ -89,7 +94,12 @@ export class LeftoverHolds {
       }
       const fate = holdFate(h, nowNs, BigInt(this.minAgeMs) * 1_000_000n, processState(h.tgid));
       if (fate === 'young') continue;
-      if (fate === 'judge') {
+      if (fate === 'judge' && h.source === DataSource.EXEC) {
+        this.log('warn', 'resuming a program held at exec that no agent resumed', { pid: h.tgid, heldMs: Number((nowNs - h.ktimeNs) / 1_000_000n) });
+        this.holds.settle(h.tgid, h.ktimeNs);
+        this.resumeExec(h.tgid);
+        out.judged++;
+      } else if (fate === 'judge') {
         this.log('warn', 'judging a hold no agent judged (the agent was stopped or replaced while the process was held)', { pid: h.tgid, heldMs: Number((nowNs - h.ktimeNs) / 1_000_000n) });
         this.holds.adopt(h, this.identityOf(h.cgroupId), threadOwner(h.tgid, h.tid));
         out.judged++;
