@@ -16,6 +16,7 @@ import { podCgroupDir } from '../hack/cluster/pods.js';
 import { waitFor } from '../hack/cluster/wait.js';
 import { apply, waitForNoPods } from '../hack/cluster/workloads.js';
 import { cgroupPids } from '../node-agent/src/kernel/pod-cgroups.js';
+import { processStartTime } from '../node-agent/src/kernel/proc-state.js';
 import { NodeAgentProcess, teardownNode } from '../test/support/node-agent-process.js';
 import { configurationsFor, freePort, installWebhookPrereqs, WebhookProcess } from '../test/support/webhook-process.js';
 
@@ -34,9 +35,7 @@ function bootTimeMs(): number {
 
 /** Start time (epoch ms, 10 ms resolution) of a process, from /proc/<pid>/stat field 22. */
 function startMs(pid: number, boot: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return boot + (Number(fields[19]) / CLK_TCK) * 1000;
+  return boot + (Number(processStartTime(pid)) / CLK_TCK) * 1000;
 }
 
 /** RSS of a process by kind of mapping, in MB, from /proc/<pid>/smaps. */

@@ -15,7 +15,7 @@ int BPF_PROG(ziriz_bprm_check, struct linux_binprm *bprm, int ret)
 	struct ziriz_identity *id;
 	char *real = zname_scratch();
 	__u32 rule_id = 0;
-	long len, rlen;
+	int verdict;
 	__u64 cgid;
 
 	if (ret)
@@ -26,12 +26,10 @@ int BPF_PROG(ziriz_bprm_check, struct linux_binprm *bprm, int ret)
 	e = zlsm_scratch();
 	if (!e || !real)
 		return 0;
-	len = bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
-	rlen = bpf_probe_read_kernel_str(real, ZIRIZ_PATH_MAX, BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
-	if (len <= 1)
+	verdict = zexec_bprm_verdict(id, bprm, e->path, real, &rule_id);
+	if (verdict < 0)
 		return 0;
-	return zlsm_verdict(e, ZIRIZ_LSM_BPRM_CHECK, zexec_verdict(id, e->path, len - 1, real, rlen > 1 ? rlen - 1 : 0, &rule_id),
-			    rule_id, cgid, id, 0);
+	return zlsm_verdict(e, ZIRIZ_LSM_BPRM_CHECK, (__u8)verdict, rule_id, cgid, id, 0);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

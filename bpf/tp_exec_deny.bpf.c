@@ -22,22 +22,19 @@ int BPF_PROG(ziriz_exec_deny, struct task_struct *p, pid_t old_pid, struct linux
 	struct ziriz_identity *id;
 	char *real = zname_scratch();
 	__u32 rule_id = 0;
-	long len, rlen;
-	__u8 verdict;
+	int verdict;
 	__u64 cgid;
 
 	id = zidentity_current(&cgid);
 	e = zlsm_scratch();
 	if (!id || !e || !real)
 		return 0;
-	len = bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
-	rlen = bpf_probe_read_kernel_str(real, ZIRIZ_PATH_MAX, BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
-	if (len <= 1)
+	verdict = zexec_bprm_verdict(id, bprm, e->path, real, &rule_id);
+	if (verdict < 0)
 		return 0;
-	verdict = zexec_verdict(id, e->path, len - 1, real, rlen > 1 ? rlen - 1 : 0, &rule_id);
 	if (verdict == ZIRIZ_VERDICT_DENY)
 		bpf_send_signal(ZIRIZ_SIGKILL);
-	zlsm_verdict(e, ZIRIZ_LSM_BPRM_CHECK, verdict, rule_id, cgid, id, ZIRIZ_LSM_FLAG_EXEC_KILL);
+	zlsm_verdict(e, ZIRIZ_LSM_BPRM_CHECK, (__u8)verdict, rule_id, cgid, id, ZIRIZ_LSM_FLAG_EXEC_KILL);
 	return 0;
 }
 

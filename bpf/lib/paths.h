@@ -146,4 +146,20 @@ static __always_inline __u8 zexec_verdict(const struct ziriz_identity *id, const
 	return verdict;
 }
 
+/*
+ * zexec_verdict for an exec in progress: reads the path as invoked into
+ * `path` (ZIRIZ_PATH_MAX bytes) and the resolved file's base name into
+ * `real`. -1 when the invoked path cannot be read (nothing to judge).
+ */
+static __always_inline int zexec_bprm_verdict(const struct ziriz_identity *id, struct linux_binprm *bprm,
+					      char *path, char *real, __u32 *rule_id)
+{
+	long len = bpf_probe_read_kernel_str(path, ZIRIZ_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	long rlen = bpf_probe_read_kernel_str(real, ZIRIZ_PATH_MAX, BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
+
+	if (len <= 1)
+		return -1;
+	return zexec_verdict(id, path, len - 1, real, rlen > 1 ? rlen - 1 : 0, rule_id);
+}
+
 #endif /* ZIRIZ_PATHS_H */

@@ -87,6 +87,48 @@ static int on_record(void *ctx, void *data, size_t size) {
   return 0;
 }
 
+/* One check: run fn(arg) in a child (in the protected cgroup or not) and compare its result. */
+struct check {
+  const char *name;
+  int in_pod;
+  int (*fn)(const char *);
+  const char *arg;
+  int want;          /* errno, or exit status of an exec that went through */
+  const char *what;  /* "errno" or "exit": how the detail names the result */
+  const char *note;  /* appended to the detail */
+};
+
+#define OPEN(name, pod, path, want, note) {name, pod, do_open, path, want, "errno", note}
+#define EXEC(name, pod, path, want, note) {name, pod, do_exec, path, want, "exit", note}
+#define EXEC_REFUSED(name, path) {name, 1, do_exec, path, EPERM, "errno", ""}
+#define CONNECT(name, pod, ip, want, note) {name, pod, do_connect, ip, want, "errno", note}
+
+static const struct check CASES[] = {
+  OPEN("pod-open-denied-path", 1, "/etc/ziriz-secret/token", EPERM, ""),
+  OPEN("pod-open-denied-dir", 1, "/etc/ziriz-secret", EPERM, " (the denied directory itself)"),
+  OPEN("pod-open-allowed-path", 1, "/etc/ziriz-ok", 0, ""),
+  OPEN("pod-open-sibling", 1, "/etc/ziriz-secretX", 0, " (a sibling sharing the prefix)"),
+  OPEN("untargeted-open-denied-path", 0, "/etc/ziriz-secret/token", 0, ""),
+  EXEC_REFUSED("pod-exec-denied-name", "/bin/forbidden-tool"),
+  EXEC_REFUSED("pod-exec-denied-path", "/usr/local/bin/denied"),
+  EXEC("pod-exec-allowed", 1, "/bin/true-tool", 0, ""),
+  EXEC("untargeted-exec-denied-name", 0, "/bin/forbidden-tool", 0, ""),
+  CONNECT("pod-connect-denied", 1, "10.9.9.9", EPERM, ""),
+  CONNECT("pod-connect-loopback", 1, "127.0.0.1", ECONNREFUSED, " (loopback is allowed: ECONNREFUSED expected)"),
+};
+
+/* After the links are destroyed: everything allowed again. */
+static const struct check DETACHED[] = {
+  OPEN("detached-open-restored", 1, "/etc/ziriz-secret/token", 0, ""),
+  EXEC("detached-exec-restored", 1, "/bin/forbidden-tool", 0, ""),
+};
+
+static void run_case(const struct check *c, char *detail, size_t size) {
+  int r = in_child(c->in_pod, c->fn, c->arg);
+  snprintf(detail, size, "%s %d%s", c->what, r, c->note);
+  report(c->name, r == c->want, detail);
+}
+
 int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : "/ziriz";
   char path[512], line[4096], detail[256];
@@ -148,52 +190,14 @@ int main(int argc, char **argv) {
   }
   struct ring_buffer *rb = ring_buffer__new(events, on_record, NULL, NULL);
 
-  int r;
-  r = in_child(1, do_open, "/etc/ziriz-secret/token");
-  snprintf(detail, sizeof(detail), "errno %d", r);
-  report("pod-open-denied-path", r == EPERM, detail);
-  r = in_child(1, do_open, "/etc/ziriz-secret");
-  snprintf(detail, sizeof(detail), "errno %d (the denied directory itself)", r);
-  report("pod-open-denied-dir", r == EPERM, detail);
-  r = in_child(1, do_open, "/etc/ziriz-ok");
-  snprintf(detail, sizeof(detail), "errno %d", r);
-  report("pod-open-allowed-path", r == 0, detail);
-  r = in_child(1, do_open, "/etc/ziriz-secretX");
-  snprintf(detail, sizeof(detail), "errno %d (a sibling sharing the prefix)", r);
-  report("pod-open-sibling", r == 0, detail);
-  r = in_child(0, do_open, "/etc/ziriz-secret/token");
-  snprintf(detail, sizeof(detail), "errno %d", r);
-  report("untargeted-open-denied-path", r == 0, detail);
-  r = in_child(1, do_exec, "/bin/forbidden-tool");
-  snprintf(detail, sizeof(detail), "errno %d", r);
-  report("pod-exec-denied-name", r == EPERM, detail);
-  r = in_child(1, do_exec, "/usr/local/bin/denied");
-  snprintf(detail, sizeof(detail), "errno %d", r);
-  report("pod-exec-denied-path", r == EPERM, detail);
-  r = in_child(1, do_exec, "/bin/true-tool");
-  snprintf(detail, sizeof(detail), "exit %d", r);
-  report("pod-exec-allowed", r == 0, detail);
-  r = in_child(0, do_exec, "/bin/forbidden-tool");
-  snprintf(detail, sizeof(detail), "exit %d", r);
-  report("untargeted-exec-denied-name", r == 0, detail);
-  r = in_child(1, do_connect, "10.9.9.9");
-  snprintf(detail, sizeof(detail), "errno %d", r);
-  report("pod-connect-denied", r == EPERM, detail);
-  r = in_child(1, do_connect, "127.0.0.1");
-  snprintf(detail, sizeof(detail), "errno %d (loopback is allowed: ECONNREFUSED expected)", r);
-  report("pod-connect-loopback", r == ECONNREFUSED, detail);
+  for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) run_case(&CASES[i], detail, sizeof(detail));
 
   if (rb) ring_buffer__consume(rb);
   snprintf(detail, sizeof(detail), "%d records, %d with the pod's identity", records, records_with_identity);
   report("verdict-records-with-identity", records_with_identity >= 5, detail);
 
   for (int i = 0; i < 3; i++) bpf_link__destroy(links[i]);
-  r = in_child(1, do_open, "/etc/ziriz-secret/token");
-  snprintf(detail, sizeof(detail), "errno %d", r);
-  report("detached-open-restored", r == 0, detail);
-  r = in_child(1, do_exec, "/bin/forbidden-tool");
-  snprintf(detail, sizeof(detail), "exit %d", r);
-  report("detached-exec-restored", r == 0, detail);
+  for (size_t i = 0; i < sizeof(DETACHED) / sizeof(DETACHED[0]); i++) run_case(&DETACHED[i], detail, sizeof(detail));
 
   printf("ZIRIZ-VM-DONE failures=%d\n", failures);
   fflush(stdout);

@@ -7,11 +7,11 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { BpfError } from '../../node-agent/src/bpf/errors.js';
+import { statFields } from '../../node-agent/src/kernel/proc-state.js';
 import { realtimeStatus, realtimeWhileWaiting, stopRealtime } from '../../node-agent/src/kernel/realtime.js';
 import { needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
@@ -21,8 +21,7 @@ const SCHED_FIFO = 1;
 
 /** A thread's scheduling policy and real-time priority (/proc/PID/task/TID/stat fields 40 and 41). */
 function sched(pid: number, tid = pid): { policy: number; rtPriority: number } {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 on
+  const fields = statFields(pid, tid) ?? []; // fields from 3 on
   return { rtPriority: Number(fields[40 - 3]), policy: Number(fields[41 - 3]) };
 }
 

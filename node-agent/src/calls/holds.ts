@@ -8,21 +8,19 @@
  * function, and a failure to judge blocks (fail closed).
  */
 import { CallKind, Op } from '../../../core/abi/enums.js';
-import { ziriz_hold } from '../../../core/abi/structs.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import type { CompiledPolicySet } from '../../../core/policy/compiled.js';
 import { evaluate, type PolicyVerdict } from '../../../core/policy/evaluate.js';
 import type { Attribution } from '../agent/attribution.js';
 import type { ReportSink } from '../agent/sink.js';
-import type { BpfMap } from '../bpf/map.js';
-import { u64Key } from '../bpf/map.js';
+import { u32Key, u64Key, type BpfMap } from '../bpf/map.js';
 import type { DataRecord } from '../bpf/records.js';
 import { policyRequest, type Call } from './classify.js';
 import { peekIncomplete } from './jsonrpc.js';
 import { breakFramingPatches, neutralizePatches, type Patch } from './neutralize.js';
 import { patchMem, readMem } from './proc-mem.js';
-import type { LeftoverHold } from './leftover-holds.js';
+import { decodeHold, type LeftoverHold } from './leftover-holds.js';
 import { ConnStreams, type Analysis } from './streams.js';
 import { callVerdict } from './verdict.js';
 
@@ -47,12 +45,6 @@ export interface HoldOptions {
 interface Judged { readonly call: Call; readonly v: PolicyVerdict }
 
 const MAX_READ = 1 << 20;
-
-function u32Key(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-}
 
 /** The policies a held call is judged by, or why there are none (then every call is denied: fail closed). */
 type Judge = { readonly set: CompiledPolicySet } | { readonly set: null; readonly why: string };
@@ -259,8 +251,7 @@ export class HoldManager {
     if (!m) return;
     const key = u32Key(pid);
     const v = m.get(key);
-    const at = ziriz_hold.fields.ktime_ns.offset;
-    if (v !== null && v.length >= at + 8 && v.readBigUInt64LE(at) === ktimeNs) m.delete(key);
+    if (v !== null && decodeHold(key, v).ktimeNs === ktimeNs) m.delete(key);
   }
 
   /**

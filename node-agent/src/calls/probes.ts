@@ -11,13 +11,14 @@
  * unprobed), and the next agent adopts the pins of processes that still run
  * (same pid and start time) and removes the others.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import { BpfAttachError } from '../bpf/errors.js';
 import { Link } from '../bpf/link.js';
 import type { BpfObject } from '../bpf/object.js';
+import { processStartTime } from '../kernel/proc-state.js';
 import { closeMem } from './proc-mem.js';
 import { probeTargets, type ProbeTarget } from './targets.js';
 
@@ -39,14 +40,6 @@ export function parseProbePin(name: string): { pid: number; start: string } | nu
   return m?.[1] && m[2] ? { pid: Number(m[1]), start: m[2] } : null;
 }
 
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
-}
 
 export class ProbeManager {
   private readonly byPid = new Map<number, Attached>();
@@ -80,7 +73,7 @@ export class ProbeManager {
     for (const g of groups.values()) {
       const links: Link[] = [];
       const pins: string[] = [];
-      const alive = startTime(g.pid) === g.start && !this.byPid.has(g.pid);
+      const alive = processStartTime(g.pid) === g.start && !this.byPid.has(g.pid);
       for (const pin of g.pins) {
         try {
           const l = Link.openPinned(pin);
@@ -111,7 +104,7 @@ export class ProbeManager {
 
   /** Probes on process `pid` (idempotent); returns how many links it has. */
   ensure(pid: number): number {
-    const start = startTime(pid);
+    const start = processStartTime(pid);
     const have = this.byPid.get(pid);
     if (have?.start === start) return have.links.length;
     if (have) this.release(pid);

@@ -1,15 +1,16 @@
 /** How long ago a process started, from /proc (the kernel's boot clock, 10 ms resolution). */
 import { readFileSync } from 'node:fs';
+import { processStartTime } from './proc-state.js';
 
 /** USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux ABI ziriz runs on. */
 const USER_HZ = 100;
 
 /** Seconds since process `pid` started, or null when it is gone. */
 export function processAgeSeconds(pid: number): number | null {
+  const started = processStartTime(pid);
+  if (started === '') return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime) counted from after the command name, which may hold spaces and ')'.
-    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / USER_HZ;
+    const start = Number(started) / USER_HZ;
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     return Number.isFinite(start) && Number.isFinite(uptime) ? Math.max(0, uptime - start) : null;
   } catch {

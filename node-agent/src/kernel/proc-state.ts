@@ -2,17 +2,31 @@
 import { readFileSync } from 'node:fs';
 
 /**
+ * The fields of /proc/<pid>/stat (or of one thread's) from field 3 on, so
+ * index 0 is the state and index 19 the start time; null when it is gone.
+ * Counted from after the command name, which may hold spaces and ')'.
+ */
+export function statFields(pid: number, tid?: number): string[] | null {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The state letter of /proc/<pid>/stat ('R', 'S', 'T' stopped, 't' stopped
  * by a tracer, 'Z', ...), or null when the process is gone.
  */
 export function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The state follows the command name, which may hold spaces and ')'.
-    return stat.charAt(stat.lastIndexOf(')') + 2) || null;
-  } catch {
-    return null;
-  }
+  const state = statFields(pid)?.[0];
+  return state === undefined || state === '' ? null : state;
+}
+
+/** The start time of a process in clock ticks since boot, as /proc writes it ('' when gone): with the pid, it names one process. */
+export function processStartTime(pid: number): string {
+  return statFields(pid)?.[19] ?? '';
 }
 
 /** The real uid and the command name of a thread (best effort: 0 and '' when gone). */
