@@ -4,7 +4,7 @@
  * own labels/annotations, its namespace's labels, and the AgentPolicies.
  * Order: the pod's own declaration, the namespace's, then policies (a policy
  * selecting the pod makes it an agent; a policy naming it as an MCP server by
- * selector makes it an MCP server).
+ * selector, or selecting it with inbound rules only, makes it an MCP server).
  */
 import { ROLE_KEY, SYSTEM_NAMESPACES, isRole, type ZirizRole } from './contract.js';
 import type { AgentPolicy, PeerRef } from '../policy/model.js';
@@ -50,6 +50,12 @@ export function policiesNamingServer(policies: readonly AgentPolicy[], pod: PodS
   );
 }
 
+/** Does the policy say what its pods may do (rather than only what may be called on them)? */
+function hasOutbound(p: AgentPolicy): boolean {
+  const s = p.spec;
+  return [s.mcp, s.a2a, s.http, s.egress, s.process, s.files].some((x) => x !== undefined) || s.inbound === undefined;
+}
+
 function declared(pod: PodScopeInput, ctx: ScopeContext): { role: ZirizRole; why: string } | undefined {
   const sources: [string | undefined, string][] = [
     [pod.labels?.[ROLE_KEY], `pod label ${ROLE_KEY}`],
@@ -71,8 +77,10 @@ export function scopeOf(pod: PodScopeInput, ctx: ScopeContext): Scope {
   const selecting = selectPolicies(ctx.policies, { namespace: pod.namespace, labels: pod.labels ?? {} });
   const d = declared(pod, ctx);
   if (d) return { inScope: true, role: d.role, why: d.why, selecting };
-  const first = selecting[0];
+  const first = selecting.find(hasOutbound);
   if (first) return { inScope: true, role: 'agent', why: `selected by AgentPolicy ${policyRef(first)}`, selecting };
+  const serving = selecting.find((p) => p.spec.inbound !== undefined);
+  if (serving) return { inScope: true, role: 'mcp-server', why: `selected by the inbound rules of AgentPolicy ${policyRef(serving)}`, selecting };
   const naming = policiesNamingServer(ctx.policies, pod)[0];
   if (naming) return { inScope: true, role: 'mcp-server', why: `named as a server by AgentPolicy ${policyRef(naming)}`, selecting };
   return { inScope: false, why: 'no ziriz.io/role and no AgentPolicy selects it' };

@@ -17,12 +17,11 @@ import type {
   CompiledPeer,
   CompiledPolicySet,
   CompiledRoute,
-  Coverage,
   Layer,
   RuleInfo,
 } from './compiled.js';
 import { nameMatcher } from './glob.js';
-import type { AgentPolicy, CallRule, Category, PeerRef } from './model.js';
+import type { AgentPolicy, CallRule, CallerRef, Category, HttpSection, PeerRef } from './model.js';
 import { CATEGORIES, policyRef } from './model.js';
 import { parseAgentPolicy } from './parse.js';
 import type { ParseOptions } from './parse.js';
@@ -70,10 +69,10 @@ class SetBuilder {
     };
   }
 
-  cover(p: AgentPolicy, category: Category): void {
+  cover(p: AgentPolicy, category: Category, root = 'spec'): void {
     const slot = this.coverage[category];
     const layer = layerOf(p);
-    slot[layer] ??= this.info(p, category, `spec.${category}`, 'default');
+    slot[layer] ??= this.info(p, category, `${root}.${category}`, 'default');
   }
 }
 
@@ -81,13 +80,14 @@ function layerOf(p: AgentPolicy): Layer {
   return p.spec.mode === 'Enforce' ? 'enforce' : 'audit';
 }
 
-function peerOf(p: PeerRef): CompiledPeer {
+function peerOf(p: PeerRef | CallerRef): CompiledPeer {
   return {
     name: p.name,
     namespaces: p.namespaces,
     ...(p.selector === undefined ? {} : { selector: p.selector }),
-    ...(p.host === undefined ? {} : { host: p.host }),
-    ...(p.port === undefined ? {} : { port: p.port }),
+    ...('host' in p && p.host !== undefined ? { host: p.host } : {}),
+    ...('port' in p && p.port !== undefined ? { port: p.port } : {}),
+    ...('cidr' in p && p.cidr !== undefined ? { prefix: parseCidr(p.cidr) as Prefix } : {}),
   };
 }
 
@@ -96,17 +96,26 @@ function callRules(
   p: AgentPolicy,
   category: 'mcp' | 'a2a',
   list: readonly CallRule[],
-  peers: readonly PeerRef[],
-  field: string,
+  peers: readonly (PeerRef | CallerRef)[],
+  path: string,
+  peerField: CompiledCallRule['peerField'],
 ): CompiledCallRule[] {
   return list.map((r, i) => {
     const name = category === 'a2a' ? canonicalA2aMethod(r.name) : r.name;
     return {
-      ...b.base(p, category, `spec.${category}.${field}[${i}]`, r.effect),
+      ...b.base(p, category, `${path}[${i}]`, r.effect),
       matcher: nameMatcher(name),
       servers: r.servers.map((s) => peerOf(peers.find((x) => x.name === s) ?? { name: s, namespaces: [] })),
+      peerField,
       arguments: r.arguments,
     };
+  });
+}
+
+function addRoutes(b: SetBuilder, p: AgentPolicy, http: HttpSection, root: string): void {
+  b.cover(p, 'http', root);
+  http.routes.forEach((r, i) => {
+    b.http.push({ ...b.base(p, 'http', `${root}.http.routes[${i}]`, r.effect), hosts: r.hosts, methods: r.methods, paths: r.paths, query: r.query });
   });
 }
 
@@ -114,18 +123,13 @@ function addPolicy(b: SetBuilder, p: AgentPolicy): void {
   const s = p.spec;
   if (s.mcp !== undefined) {
     b.cover(p, 'mcp');
-    b.mcp.push(...callRules(b, p, 'mcp', s.mcp.tools, s.mcp.servers, 'tools'));
+    b.mcp.push(...callRules(b, p, 'mcp', s.mcp.tools, s.mcp.servers, 'spec.mcp.tools', 'servers'));
   }
   if (s.a2a !== undefined) {
     b.cover(p, 'a2a');
-    b.a2a.push(...callRules(b, p, 'a2a', s.a2a.methods, s.a2a.peers, 'methods'));
+    b.a2a.push(...callRules(b, p, 'a2a', s.a2a.methods, s.a2a.peers, 'spec.a2a.methods', 'peers'));
   }
-  if (s.http !== undefined) {
-    b.cover(p, 'http');
-    s.http.routes.forEach((r, i) => {
-      b.http.push({ ...b.base(p, 'http', `spec.http.routes[${i}]`, r.effect), hosts: r.hosts, methods: r.methods, paths: r.paths, query: r.query });
-    });
-  }
+  if (s.http !== undefined) addRoutes(b, p, s.http, 'spec');
   if (s.egress !== undefined) {
     b.cover(p, 'egress');
     s.egress.rules.forEach((r, i) => {
@@ -146,6 +150,41 @@ function addPolicy(b: SetBuilder, p: AgentPolicy): void {
   s.files?.deny.forEach((path, i) => {
     b.files.push({ ...b.base(p, 'files', `spec.files.deny[${i}]`, 'Deny'), path });
   });
+}
+
+/** A policy's inbound section; its denials are Block whatever the policy's action (the caller is remote). */
+function addInbound(b: SetBuilder, policy: AgentPolicy): void {
+  const ib = policy.spec.inbound;
+  if (ib === undefined) return;
+  const p: AgentPolicy = { ...policy, spec: { ...policy.spec, action: 'Block' } };
+  const root = 'spec.inbound';
+  if (ib.mcp !== undefined) {
+    b.cover(p, 'mcp', root);
+    b.mcp.push(...callRules(b, p, 'mcp', ib.mcp.tools, ib.callers, `${root}.mcp.tools`, 'callers'));
+  }
+  if (ib.a2a !== undefined) {
+    b.cover(p, 'a2a', root);
+    b.a2a.push(...callRules(b, p, 'a2a', ib.a2a.methods, ib.callers, `${root}.a2a.methods`, 'callers'));
+  }
+  if (ib.http !== undefined) addRoutes(b, p, ib.http, root);
+}
+
+function built(b: SetBuilder, policies: readonly AgentPolicy[], action: 'Block' | 'Kill'): CompiledPolicySet {
+  if (b.rules.length - 1 > MAX_RULES) {
+    throw new PolicyCapacityError(policies.map(policyRef), `more than ${MAX_RULES} rules in one policy set`);
+  }
+  return {
+    policies,
+    rules: b.rules,
+    mcp: b.mcp,
+    a2a: b.a2a,
+    http: b.http,
+    egress: b.egress,
+    process: b.process,
+    files: b.files,
+    coverage: b.coverage,
+    action,
+  };
 }
 
 /** Loopback stays reachable under an egress policy (it never leaves the pod); deny rules still win. */
@@ -186,25 +225,14 @@ export function compile(policies: readonly unknown[], opts: ParseOptions = {}): 
   const b = new SetBuilder();
   for (const p of parsed) addPolicy(b, p);
   addLoopback(b, parsed);
-  if (b.rules.length - 1 > MAX_RULES) {
-    throw new PolicyCapacityError(parsed.map(policyRef), `more than ${MAX_RULES} rules in one policy set`);
-  }
   const enforcing = parsed.filter((p) => p.spec.mode === 'Enforce');
-  const coverage: Record<Category, Coverage> = b.coverage;
-  const set: CompiledPolicySet = {
-    policies: parsed,
-    rules: b.rules,
-    mcp: b.mcp,
-    a2a: b.a2a,
-    http: b.http,
-    egress: b.egress,
-    process: b.process,
-    files: b.files,
-    coverage,
-    action: enforcing.some((p) => p.spec.action === 'Kill') ? 'Kill' : 'Block',
-  };
+  const set = built(b, parsed, enforcing.some((p) => p.spec.action === 'Kill') ? 'Kill' : 'Block');
   checkEgressCapacity(set);
-  return set;
+  const withInbound = parsed.filter((p) => p.spec.inbound !== undefined);
+  if (withInbound.length === 0) return set;
+  const ib = new SetBuilder();
+  for (const p of withInbound) addInbound(ib, p);
+  return { ...set, inbound: built(ib, withInbound, 'Block') };
 }
 
 /** Categories the set covers (default-deny), per layer. */

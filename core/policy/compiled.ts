@@ -44,6 +44,8 @@ export interface BaseRule {
 
 export interface CompiledPeer {
   readonly name: string;
+  /** Inbound callers by address range. */
+  readonly prefix?: Prefix;
   readonly selector?: LabelSelector;
   readonly namespaces: readonly string[];
   readonly host?: string;
@@ -52,8 +54,10 @@ export interface CompiledPeer {
 
 export interface CompiledCallRule extends BaseRule {
   readonly matcher: NameMatcher;
-  /** Empty = any server / peer. */
+  /** Empty = any server / peer (inbound: any caller). */
   readonly servers: readonly CompiledPeer[];
+  /** The rule's field naming them, for violation paths. */
+  readonly peerField: 'servers' | 'peers' | 'callers';
   readonly arguments: Readonly<Record<string, ValueConstraint>>;
 }
 
@@ -104,4 +108,10 @@ export interface CompiledPolicySet {
   readonly coverage: Readonly<Record<Category, Coverage>>;
   /** Kill if any Enforce policy says Kill, else Block. */
   readonly action: PolicyAction;
+  /**
+   * The policies' `inbound` sections, compiled as a set of their own (rule
+   * paths `spec.inbound...`, action always Block): what callers ziriz does
+   * not protect may call on this pod. Undefined when no policy has one.
+   */
+  readonly inbound?: CompiledPolicySet;
 }

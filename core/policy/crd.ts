@@ -96,7 +96,7 @@ function constraintMap(query: boolean): Schema {
   return { type: 'object', maxProperties: 64, additionalProperties: constraint(query) };
 }
 
-function callRules(refKey: 'servers' | 'peers', maxItems: number, withArgs: boolean): Schema {
+function callRules(refKey: 'servers' | 'peers' | 'callers', maxItems: number, withArgs: boolean): Schema {
   return list(obj({
     name: str({ pattern: re(NAME_PATTERN_RE), maxLength: 128 }),
     effect: str({ enum: [...EFFECTS], default: 'Allow' }),
@@ -110,11 +110,15 @@ function callRules(refKey: 'servers' | 'peers', maxItems: number, withArgs: bool
   }), maxItems);
 }
 
-function referencesRule(listKey: string, refKey: string): Schema {
+/** Every name in `<section>.<listKey>[].<refKey>` is declared in `self.<refKey>` (section '' = self). */
+function referencesRule(listKey: string, refKey: string, section = ''): Schema {
+  const at = section === '' ? 'self' : `self.${section}`;
+  const guard = section === '' ? '' : `!has(self.${section}) || `;
+  const where = section === '' ? listKey : `${section}.${listKey}`;
   return rule(
-    `!has(self.${listKey}) || self.${listKey}.all(t, !has(t.${refKey}) || t.${refKey}.all(s, has(self.${refKey}) && self.${refKey}.exists(x, x.name == s)))`,
-    `every name in ${listKey}[].${refKey} must be declared in ${refKey}`,
-    { reason: 'FieldValueInvalid', fieldPath: `.${listKey}` },
+    `${guard}!has(${at}.${listKey}) || ${at}.${listKey}.all(t, !has(t.${refKey}) || t.${refKey}.all(s, has(self.${refKey}) && self.${refKey}.exists(x, x.name == s)))`,
+    `every name in ${where}[].${refKey} must be declared in ${refKey}`,
+    { reason: 'FieldValueInvalid', fieldPath: `.${where}` },
   );
 }
 
@@ -137,8 +141,10 @@ function absPath(): Schema {
   });
 }
 
-function egress(): Schema {
-  const peer = obj({
+/** `{cidr}` or `{selector, namespaces?}` (egress destinations; inbound callers add a name). */
+function cidrOrSelector(extra: Record<string, Schema> = {}, required: string[] = []): Schema {
+  return obj({
+    ...extra,
     cidr: str({
       maxLength: 64,
       'x-kubernetes-validations': [rule('isCIDR(self) && cidr(self) == cidr(self).masked()', 'must be a CIDR with no host bits set, e.g. 10.0.0.0/8 or fd00::/8')],
@@ -146,11 +152,47 @@ function egress(): Schema {
     selector: selector(),
     namespaces: namespaces(),
   }, {
+    ...(required.length > 0 ? { required } : {}),
     'x-kubernetes-validations': [
       rule('has(self.cidr) != has(self.selector)', 'needs exactly one of cidr or selector'),
       rule('!has(self.namespaces) || has(self.selector)', 'namespaces is only allowed with selector'),
     ],
   });
+}
+
+function httpSection(): Schema {
+  return obj({
+    routes: list(obj({
+      effect: str({ enum: [...EFFECTS], default: 'Allow' }),
+      hosts: list(str({ pattern: re(HOST_PATTERN_RE), maxLength: 253 }), LIMITS.routeItems, { minItems: 1 }),
+      methods: list(str({ enum: [...HTTP_METHODS] }), LIMITS.routeItems, { minItems: 1 }),
+      paths: list(httpPath(), LIMITS.routeItems, { minItems: 1 }),
+      query: constraintMap(true),
+    }, {
+      'x-kubernetes-validations': [rule("!has(self.query) || self.effect != 'Deny'", 'query constraints belong on Allow routes (a Deny route denies whatever the query)')],
+    }), LIMITS.routes),
+  });
+}
+
+function inbound(): Schema {
+  return obj({
+    callers: list(cidrOrSelector({ name: str({ pattern: DNS_LABEL, maxLength: 63 }) }, ['name']), LIMITS.peers,
+      { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
+    mcp: obj({ tools: callRules('callers', LIMITS.tools, true) }),
+    a2a: obj({ methods: callRules('callers', LIMITS.methods, false) }),
+    http: httpSection(),
+  }, {
+    description: 'What callers ziriz does not protect may call on the selected pods (judged on the server side).',
+    'x-kubernetes-validations': [
+      rule('has(self.mcp) || has(self.a2a) || has(self.http)', 'needs at least one of mcp, a2a or http'),
+      referencesRule('tools', 'callers', 'mcp'),
+      referencesRule('methods', 'callers', 'a2a'),
+    ],
+  });
+}
+
+function egress(): Schema {
+  const peer = cidrOrSelector();
   const port = obj({
     port: int(1, 65535),
     endPort: int(1, 65535),
@@ -179,17 +221,7 @@ function spec(): Schema {
     a2a: obj({ peers: peers(LIMITS.peers), methods: callRules('peers', LIMITS.methods, false) }, {
       'x-kubernetes-validations': [referencesRule('methods', 'peers')],
     }),
-    http: obj({
-      routes: list(obj({
-        effect: str({ enum: [...EFFECTS], default: 'Allow' }),
-        hosts: list(str({ pattern: re(HOST_PATTERN_RE), maxLength: 253 }), LIMITS.routeItems, { minItems: 1 }),
-        methods: list(str({ enum: [...HTTP_METHODS] }), LIMITS.routeItems, { minItems: 1 }),
-        paths: list(httpPath(), LIMITS.routeItems, { minItems: 1 }),
-        query: constraintMap(true),
-      }, {
-        'x-kubernetes-validations': [rule("!has(self.query) || self.effect != 'Deny'", 'query constraints belong on Allow routes (a Deny route denies whatever the query)')],
-      }), LIMITS.routes),
-    }),
+    http: httpSection(),
     egress: egress(),
     process: obj({
       deny: list(obj({ path: absPath(), name: str({ pattern: '^[^/]+$', maxLength: 255 }) }, {
@@ -200,6 +232,7 @@ function spec(): Schema {
     hostAccess: obj({ hostNetwork: { type: 'boolean' }, hostPID: { type: 'boolean' }, privileged: { type: 'boolean' } }, {
       description: 'Host-level escapes agent pods selected by this policy may use (the webhook refuses them otherwise).',
     }),
+    inbound: inbound(),
   }, { required: ['selector'] });
 }
 

@@ -16,6 +16,7 @@ function inNamespaces(namespaces: readonly string[], ns: string | undefined): bo
 }
 
 export function peerMatches(peer: CompiledPeer, t: RequestTarget): boolean {
+  if (peer.prefix !== undefined) return t.ip !== undefined && prefixContains(peer.prefix, hostPrefix(t.ip));
   if (peer.port !== undefined && peer.port !== t.port) return false;
   if (peer.host !== undefined) return t.host !== undefined && hostMatches(peer.host, t.host);
   if (peer.selector === undefined || t.labels === undefined) return false;
@@ -28,9 +29,8 @@ export function callCandidates(rules: readonly CompiledCallRule[], req: PolicyRe
     if (!rule.matcher.test(req.name)) continue;
     if (rule.servers.length > 0 && !rule.servers.some((s) => peerMatches(s, req.target))) {
       const names = rule.servers.map((s) => s.name).join(', ');
-      const field = rule.info.category === 'a2a' ? 'peers' : 'servers';
-      const what = rule.info.category === 'a2a' ? 'peer' : 'server';
-      out.push({ rule, applies: false, violation: { path: `${rule.info.path}.${field}`, reason: `${what} not one of ${names}` } });
+      const what = { servers: 'server', peers: 'peer', callers: 'caller' }[rule.peerField];
+      out.push({ rule, applies: false, violation: { path: `${rule.info.path}.${rule.peerField}`, reason: `${what} not one of ${names}` } });
       continue;
     }
     const v = checkValues(rule.arguments, req.arguments, false);

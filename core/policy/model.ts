@@ -73,7 +73,7 @@ export interface ValueConstraint {
 export interface CallRule {
   readonly name: string;
   readonly effect: Effect;
-  /** Names of entries in the section's `servers`/`peers`; empty = any server. */
+  /** Names of entries in the section's `servers`/`peers` (inbound: `callers`); empty = any. */
   readonly servers: readonly string[];
   /** MCP only, Allow only: the call is allowed only when every constraint holds. */
   readonly arguments: Readonly<Record<string, ValueConstraint>>;
@@ -154,6 +154,33 @@ export interface HostAccess {
   readonly privileged: boolean;
 }
 
+/**
+ * A caller of the selected servers, named by inbound rules: pods by label (in
+ * `namespaces`) or an address range. Exactly one of selector or cidr.
+ */
+export interface CallerRef {
+  readonly name: string;
+  readonly selector?: LabelSelector;
+  readonly namespaces: readonly string[];
+  /** An IPv4 or IPv6 prefix, no host bits set. */
+  readonly cidr?: string;
+}
+
+/**
+ * What callers may call on the servers a policy selects, judged on the server
+ * side (its SSL_read) for callers ziriz does not protect themselves (a
+ * protected agent's calls are judged by its own policies, before they leave
+ * it). Same rule shapes as the outbound sections; a call rule's `servers`
+ * holds caller names here (YAML field `callers`). An enforced inbound denial
+ * is always Block: the offender is the remote caller, out of reach.
+ */
+export interface InboundSection {
+  readonly callers: readonly CallerRef[];
+  readonly mcp?: { readonly tools: readonly CallRule[] };
+  readonly a2a?: { readonly methods: readonly CallRule[] };
+  readonly http?: HttpSection;
+}
+
 export interface AgentPolicySpec {
   readonly selector: LabelSelector;
   readonly mode: Mode;
@@ -165,6 +192,7 @@ export interface AgentPolicySpec {
   readonly process?: ProcessSection;
   readonly files?: FilesSection;
   readonly hostAccess?: HostAccess;
+  readonly inbound?: InboundSection;
 }
 
 export interface AgentPolicy {

@@ -21,7 +21,9 @@ import type {
   FilesSection,
   HostAccess,
   HttpRoute,
+  CallerRef,
   HttpSection,
+  InboundSection,
   McpSection,
   PeerRef,
   PortRange,
@@ -79,8 +81,7 @@ function peer(r: Reader, own: string): PeerRef {
   };
 }
 
-function peers(r: Reader, own: string): PeerRef[] {
-  const list = r.optArray(LIMITS.peers).map((p) => peer(p, own));
+function uniqueNames<T extends { readonly name: string }>(r: Reader, list: T[]): T[] {
   const seen = new Set<string>();
   list.forEach((p, i) => {
     if (seen.has(p.name)) r.fail(`duplicate name "${p.name}" at index ${i}`);
@@ -89,7 +90,13 @@ function peers(r: Reader, own: string): PeerRef[] {
   return list;
 }
 
-function callRule(r: Reader, refKey: 'servers' | 'peers', known: readonly PeerRef[], withArgs: boolean): CallRule {
+function peers(r: Reader, own: string): PeerRef[] {
+  return uniqueNames(r, r.optArray(LIMITS.peers).map((p) => peer(p, own)));
+}
+
+const REF_NOUN = { servers: 'server', peers: 'peer', callers: 'caller' } as const;
+
+function callRule(r: Reader, refKey: 'servers' | 'peers' | 'callers', known: readonly { readonly name: string }[], withArgs: boolean): CallRule {
   r.object(withArgs ? ['name', 'effect', refKey, 'arguments'] : ['name', 'effect', refKey]);
   const name = r.field('name').matching(NAME_PATTERN_RE, 'a name or glob (letters, digits, _ - . / :, * and ?)', 128);
   const effect = r.field('effect').oneOf(EFFECTS, 'Allow');
@@ -97,7 +104,7 @@ function callRule(r: Reader, refKey: 'servers' | 'peers', known: readonly PeerRe
     ? []
     : r.field(refKey).strings(LIMITS.ruleServers, (s) => {
         const ref = s.string(63);
-        if (!known.some((p) => p.name === ref)) s.fail(`no ${refKey === 'servers' ? 'server' : 'peer'} named "${ref}" in this section`);
+        if (!known.some((p) => p.name === ref)) s.fail(`no ${REF_NOUN[refKey]} named "${ref}" in this ${refKey === 'callers' ? 'inbound section' : 'section'}`);
         return ref;
       });
   const argsReader = r.field('arguments');
@@ -146,8 +153,8 @@ function http(r: Reader): HttpSection {
   return { routes: r.field('routes').optArray(LIMITS.routes).map(route) };
 }
 
-function egressPeer(r: Reader, own: string): EgressPeer {
-  r.object(['cidr', 'selector', 'namespaces']);
+/** `{cidr}` or `{selector, namespaces?}`: an egress destination or an inbound caller. */
+function cidrOrSelector(r: Reader, own: string): EgressPeer {
   const cidr = r.field('cidr');
   const sel = r.field('selector');
   if (cidr.isAbsent() === sel.isAbsent()) r.fail('needs exactly one of cidr or selector');
@@ -160,6 +167,38 @@ function egressPeer(r: Reader, own: string): EgressPeer {
     return { cidr: text, namespaces: [] };
   }
   return { selector: parseSelector(sel), namespaces: namespaces(r.field('namespaces'), own) };
+}
+
+function egressPeer(r: Reader, own: string): EgressPeer {
+  r.object(['cidr', 'selector', 'namespaces']);
+  return cidrOrSelector(r, own);
+}
+
+function caller(r: Reader, own: string): CallerRef {
+  r.object(['name', 'cidr', 'selector', 'namespaces']);
+  const name = r.field('name').matching(DNS_LABEL_RE, 'a DNS label (lower case letters, digits, "-")', 63);
+  return { name, ...cidrOrSelector(r, own) };
+}
+
+function inbound(r: Reader, own: string): InboundSection {
+  r.object(['callers', 'mcp', 'a2a', 'http']);
+  const callers = uniqueNames(r.field('callers'), r.field('callers').optArray(LIMITS.peers).map((c) => caller(c, own)));
+  const section = <T>(key: string, parse: (x: Reader) => T): T | undefined =>
+    r.field(key).isAbsent() ? undefined : parse(r.field(key));
+  const out: InboundSection = {
+    callers,
+    ...optional('mcp', section('mcp', (x) => {
+      x.object(['tools']);
+      return { tools: x.field('tools').optArray(LIMITS.tools).map((t) => callRule(t, 'callers', callers, true)) };
+    })),
+    ...optional('a2a', section('a2a', (x) => {
+      x.object(['methods']);
+      return { methods: x.field('methods').optArray(LIMITS.methods).map((m) => callRule(m, 'callers', callers, false)) };
+    })),
+    ...optional('http', section('http', http)),
+  };
+  if (!out.mcp && !out.a2a && !out.http) r.fail('needs at least one of mcp, a2a or http');
+  return out;
 }
 
 function portRange(r: Reader): PortRange {
@@ -220,7 +259,7 @@ function hostAccess(r: Reader): HostAccess {
 }
 
 function spec(r: Reader, own: string): AgentPolicySpec {
-  r.object(['selector', 'mode', 'action', 'mcp', 'a2a', 'http', 'egress', 'process', 'files', 'hostAccess']);
+  r.object(['selector', 'mode', 'action', 'mcp', 'a2a', 'http', 'egress', 'process', 'files', 'hostAccess', 'inbound']);
   const section = <T>(key: string, parse: (x: Reader) => T): T | undefined =>
     r.field(key).isAbsent() ? undefined : parse(r.field(key));
   return {
@@ -234,6 +273,7 @@ function spec(r: Reader, own: string): AgentPolicySpec {
     ...optional('process', section('process', processSection)),
     ...optional('files', section('files', filesSection)),
     ...optional('hostAccess', section('hostAccess', hostAccess)),
+    ...optional('inbound', section('inbound', (x) => inbound(x, own))),
   };
 }
 
