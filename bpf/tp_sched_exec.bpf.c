@@ -14,14 +14,15 @@
 
 /*
  * Set by the agent when it attaches per-process TLS probes: a new program in
- * a pod whose policy covers MCP/A2A/HTTP is stopped (SIGSTOP, before its
+ * a pod whose policy covers MCP/A2A/HTTP (sent or, inbound, received) is stopped (SIGSTOP, before its
  * first instruction) until the agent has attached its probes and resumes it,
  * so no process of a protected pod ever runs unprobed.
  */
 const volatile __u8 ziriz_exec_hold = 0;
 
 #define ZIRIZ_SIGSTOP 19
-#define ZIRIZ_PROBED_COVER (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A | ZIRIZ_COVER_HTTP)
+#define ZIRIZ_PROBED_COVER (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A | ZIRIZ_COVER_HTTP | \
+			    ZIRIZ_COVER_IN_MCP | ZIRIZ_COVER_IN_A2A | ZIRIZ_COVER_IN_HTTP)
 
 /*
  * Report the exec; hold the process when asked. The record is reserved first:

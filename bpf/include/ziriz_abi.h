@@ -66,6 +66,10 @@ enum ziriz_cover {
 	ZIRIZ_COVER_HTTP = 1 << 3,
 	ZIRIZ_COVER_EXEC = 1 << 4,
 	ZIRIZ_COVER_FILE = 1 << 5,
+	/* inbound rules (spec.inbound): calls received by the pod from callers ziriz does not protect */
+	ZIRIZ_COVER_IN_MCP = 1 << 6,
+	ZIRIZ_COVER_IN_A2A = 1 << 7,
+	ZIRIZ_COVER_IN_HTTP = 1 << 8,
 };
 
 enum ziriz_action {
@@ -159,6 +163,10 @@ enum ziriz_call_kind {
 	ZIRIZ_CALL_FILE_PREFIX = 4, /* name = absolute path: denies itself and everything beneath */
 	ZIRIZ_CALL_EXEC_PATH = 5,   /* name = absolute executable path (or directory prefix) */
 	ZIRIZ_CALL_EXEC_NAME = 6,   /* name = executable base name */
+	/* inbound: the same names, judged by the receiving pod's spec.inbound (kind = outbound kind + 6) */
+	ZIRIZ_CALL_IN_MCP_TOOL = 7,
+	ZIRIZ_CALL_IN_A2A_METHOD = 8,
+	ZIRIZ_CALL_IN_HTTP_ROUTE = 9,
 };
 
 /* name_hash 0 is the category default for names with no entry of their own. */
@@ -260,9 +268,14 @@ struct ziriz_data_event {
 	__u8 held;          /* 1 if the thread was stopped (SIGSTOP) */
 	__u32 rule_id;
 	__u64 name_hash;
+	/* Received calls (SSL_read): the sending end of the connection, when known. */
+	__u8 peer_addr[16]; /* IPv4 in the first 4 bytes */
+	__u16 peer_port;
+	__u8 peer_family;   /* AF_INET, AF_INET6, or 0: unknown */
+	__u8 pad[5];
 	__u8 data[ZIRIZ_DATA_MAX]; /* variable length: last, `captured` bytes valid */
 };
-_Static_assert(sizeof(struct ziriz_data_event) == 56 + 40 + ZIRIZ_DATA_MAX, "ziriz_data_event size");
+_Static_assert(sizeof(struct ziriz_data_event) == 56 + 64 + ZIRIZ_DATA_MAX, "ziriz_data_event size");
 
 #define ZIRIZ_PATH_MAX 256
 

@@ -233,6 +233,49 @@ static __always_inline __u64 zrequest_route(const __u8 *d, __u32 n)
 
 /* ---- verdicts ---- */
 
+/*
+ * Which rules judge the bytes: a pod's outbound rules (what it sends) or its
+ * inbound rules (what it receives from callers ziriz does not protect).
+ * Cover bits are in outbound positions (MCP, A2A, HTTP); inbound kinds are
+ * the outbound kind + kind_base in ziriz_calls.
+ */
+struct zview {
+	__u32 policy_id;
+	__u16 cover_enforce;
+	__u16 cover_audit;
+	__u8 kind_base;
+};
+
+#define ZIRIZ_INBOUND_SHIFT 5 /* ZIRIZ_COVER_IN_MCP >> 5 == ZIRIZ_COVER_MCP */
+#define ZIRIZ_INBOUND_KIND_BASE (ZIRIZ_CALL_IN_MCP_TOOL - ZIRIZ_CALL_MCP_TOOL)
+
+static __always_inline struct zview zview_out(const struct ziriz_identity *id)
+{
+	struct zview v = {
+		.policy_id = id->policy_id,
+		.cover_enforce = id->cover_enforce & ZIRIZ_CALL_COVER,
+		.cover_audit = id->cover_audit & ZIRIZ_CALL_COVER,
+	};
+	return v;
+}
+
+/*
+ * Inbound view of a receiving pod. `caller`: the sending pod's identity when
+ * it is a protected pod, else NULL; the categories it enforces itself were
+ * judged before they left it, so they are not judged again here.
+ */
+static __always_inline struct zview zview_in(const struct ziriz_identity *id, const struct ziriz_identity *caller)
+{
+	__u16 done = caller ? (caller->cover_enforce & ZIRIZ_CALL_COVER) : 0;
+	struct zview v = {
+		.policy_id = id->policy_id,
+		.cover_enforce = (id->cover_enforce >> ZIRIZ_INBOUND_SHIFT) & ZIRIZ_CALL_COVER & ~done,
+		.cover_audit = (id->cover_audit >> ZIRIZ_INBOUND_SHIFT) & ZIRIZ_CALL_COVER & ~done,
+		.kind_base = ZIRIZ_INBOUND_KIND_BASE,
+	};
+	return v;
+}
+
 struct zjudged {
 	__u8 kind;       /* enum ziriz_call_kind, 0: not a call */
 	__u8 verdict;    /* enum ziriz_verdict */
@@ -240,12 +283,12 @@ struct zjudged {
 	__u32 rule_id;
 };
 
-static __always_inline void zlookup(const struct ziriz_identity *id, __u8 kind, __u64 hash, struct zjudged *j)
+static __always_inline void zlookup(const struct zview *vw, __u8 kind, __u64 hash, struct zjudged *j)
 {
-	struct ziriz_call_key k = { .policy_id = id->policy_id, .kind = kind, .name_hash = hash };
+	struct ziriz_call_key k = { .policy_id = vw->policy_id, .kind = kind + vw->kind_base, .name_hash = hash };
 	struct ziriz_call_value *v = bpf_map_lookup_elem(&ziriz_calls, &k);
 
-	j->kind = kind;
+	j->kind = kind + vw->kind_base;
 	j->name_hash = hash;
 	if (!v) {
 		k.name_hash = 0;
@@ -255,9 +298,9 @@ static __always_inline void zlookup(const struct ziriz_identity *id, __u8 kind, 
 	j->rule_id = v ? v->rule_id : 0;
 }
 
-static __always_inline __u16 zcovered(const struct ziriz_identity *id)
+static __always_inline __u16 zcovered(const struct zview *v)
 {
-	return (id->cover_enforce | id->cover_audit) & ZIRIZ_CALL_COVER;
+	return v->cover_enforce | v->cover_audit;
 }
 
 /* A2A method names: "message/..", "tasks/..", or v1 PascalCase (SendMessage, GetTask, ...). */
@@ -275,7 +318,7 @@ static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
 	return 0;
 }
 
-static __always_inline void zjudge_jsonrpc(const struct ziriz_identity *id, const __u8 *d, __u32 n, int truncated,
+static __always_inline void zjudge_jsonrpc(const struct zview *id, const __u8 *d, __u32 n, int truncated,
 					   struct zjudged *j)
 {
 	__u16 cov = zcovered(id);
@@ -283,13 +326,13 @@ static __always_inline void zjudge_jsonrpc(const struct ziriz_identity *id, cons
 	struct zvalue mv;
 
 	if (m.count != 1) {      /* batch, or method beyond the capture */
-		j->kind = ZIRIZ_CALL_MCP_TOOL;
+		j->kind = ZIRIZ_CALL_MCP_TOOL + id->kind_base;
 		j->verdict = ZIRIZ_VERDICT_CHECK;
 		return;
 	}
 	mv = zvalue_after(d, n, m.first, 8);
 	if (!mv.ok) {
-		j->kind = ZIRIZ_CALL_MCP_TOOL;
+		j->kind = ZIRIZ_CALL_MCP_TOOL + id->kind_base;
 		j->verdict = ZIRIZ_VERDICT_CHECK;
 		return;
 	}
@@ -302,7 +345,7 @@ static __always_inline void zjudge_jsonrpc(const struct ziriz_identity *id, cons
 		nm = zfind(zscan_name, d, n);
 		nv = zvalue_after(d, n, nm.first, 6);
 		if (nm.count != 1 || !nv.ok || truncated) {
-			j->kind = ZIRIZ_CALL_MCP_TOOL;
+			j->kind = ZIRIZ_CALL_MCP_TOOL + id->kind_base;
 			j->verdict = ZIRIZ_VERDICT_CHECK;
 			return;
 		}
@@ -315,7 +358,7 @@ static __always_inline void zjudge_jsonrpc(const struct ziriz_identity *id, cons
 }
 
 /* Judge the captured bytes `d[0..n)` of a write of `len` bytes. */
-static __always_inline void zjudge(const struct ziriz_identity *id, const __u8 *d, __u32 n, __u32 len,
+static __always_inline void zjudge(const struct zview *id, const __u8 *d, __u32 n, __u32 len,
 				   struct zjudged *j)
 {
 	__u16 cov = zcovered(id);
@@ -344,24 +387,28 @@ static __always_inline void zjudge(const struct ziriz_identity *id, const __u8 *
 		zjudge_jsonrpc(id, d, n, len > n, j);
 }
 
+/* The other end of a received call, as the kernel knew it (family 0: unknown). */
+struct zpeer {
+	__u8 addr[16];
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+};
+
 /*
- * The common path of every send-side probe. `conn` groups a stream (SSL*,
- * gnutls session, pid<<32|fd), `buf`/`len` the plaintext about to be sent.
+ * Judge `buf`/`len` (plaintext about to be sent, or just received) by view
+ * `vw` of identity `id`; hold the process when it must be checked. `conn`
+ * groups a stream (SSL*, gnutls session, pid<<32|fd). `peer` may be NULL.
  */
-static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf, __s64 len)
+static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf, __s64 len,
+				       const struct ziriz_identity *id, __u64 cgid, const struct zview *vw,
+				       const struct zpeer *peer)
 {
 	struct ziriz_data_event *e;
-	struct ziriz_identity *id;
 	struct zjudged j = {};
 	__u32 zero = 0, n, *flag;
-	__u64 cgid;
 	int enforce;
 
-	if (len <= 0 || !buf)
-		return 0;
-	id = zidentity_current(&cgid);
-	if (!id || !zcovered(id))
-		return 0;
 	zcount(ZIRIZ_CNT_PROBE_HITS);
 	e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
 	if (!e)
@@ -375,10 +422,10 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 	}
 	flag = bpf_map_lookup_elem(&ziriz_conn_hold, &conn);
 	if (flag && *flag) {
-		j.kind = ZIRIZ_CALL_MCP_TOOL;
+		j.kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
 		j.verdict = ZIRIZ_VERDICT_CHECK;
 	} else {
-		zjudge(id, e->data, n, (__u32)len, &j);
+		zjudge(vw, e->data, n, (__u32)len, &j);
 	}
 	if (j.verdict == ZIRIZ_VERDICT_ALLOW) {
 		if (j.kind)
@@ -386,7 +433,7 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 		return 0;
 	}
 	/* Enforced category: stop the process before this call returns to user code. */
-	enforce = (id->cover_enforce & ZIRIZ_CALL_COVER) != 0;
+	enforce = vw->cover_enforce != 0;
 	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, cgid, id->identity_id);
 	if (enforce) {
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -415,6 +462,13 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 	e->held = enforce;
 	e->rule_id = j.rule_id;
 	e->name_hash = j.name_hash;
+	if (peer) {
+		__builtin_memcpy(e->peer_addr, peer->addr, sizeof(e->peer_addr));
+		e->peer_port = peer->port;
+		e->peer_family = peer->family;
+	} else {
+		e->peer_family = 0;
+	}
 	/* A held process waits for the agent: wake it now, not when the ring fills. */
 	if (bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, enforce ? BPF_RB_FORCE_WAKEUP : 0) < 0) {
 		zcount(ZIRIZ_CNT_RINGBUF_FULL);
@@ -423,6 +477,27 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 			bpf_send_signal(ZIRIZ_SIGKILL);
 	}
 	return 0;
+}
+
+/*
+ * The common path of every send-side probe: the sending pod's outbound rules.
+ * `conn` groups a stream, `buf`/`len` the plaintext about to be sent.
+ */
+static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf, __s64 len)
+{
+	struct ziriz_identity *id;
+	struct zview vw;
+	__u64 cgid;
+
+	if (len <= 0 || !buf)
+		return 0;
+	id = zidentity_current(&cgid);
+	if (!id)
+		return 0;
+	vw = zview_out(id);
+	if (!zcovered(&vw))
+		return 0;
+	return zcall_judge(source, conn, buf, len, id, cgid, &vw, NULL);
 }
 
 #endif /* ZIRIZ_CALL_H */

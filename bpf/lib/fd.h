@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Is file descriptor `fd` of the current task a socket? (CO-RE walk of the fd table) */
+/* File descriptors of the current task: is it a socket, and who is at the other end? (CO-RE walk of the fd table) */
 #ifndef ZIRIZ_FD_H
 #define ZIRIZ_FD_H
 
@@ -8,7 +8,8 @@
 #define ZIRIZ_S_IFMT 00170000
 #define ZIRIZ_S_IFSOCK 0140000
 
-static __always_inline int zfd_is_socket(int fd)
+/* The open file behind `fd` of the current task, or NULL. */
+static __always_inline struct file *zfd_file(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file **fds;
@@ -16,14 +17,70 @@ static __always_inline int zfd_is_socket(int fd)
 	unsigned int max;
 
 	if (fd < 0)
-		return 0;
+		return NULL;
 	max = BPF_CORE_READ(task, files, fdt, max_fds);
 	if ((unsigned int)fd >= max)
-		return 0;
+		return NULL;
 	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) < 0 || !f)
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) < 0)
+		return NULL;
+	return f;
+}
+
+static __always_inline int zfile_is_socket(struct file *f)
+{
+	return f && (BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT) == ZIRIZ_S_IFSOCK;
+}
+
+static __always_inline int zfd_is_socket(int fd)
+{
+	return zfile_is_socket(zfd_file(fd));
+}
+
+/*
+ * The remote end of the TCP/UDP socket behind `fd`: family (AF_INET or
+ * AF_INET6; an IPv4-mapped IPv6 peer is given as AF_INET), address (IPv4 in
+ * the first 4 bytes) and port. Returns 0 on success, -1 for anything else
+ * (not a socket, not an inet socket).
+ */
+static __always_inline int zfd_peer(int fd, __u8 addr[16], __u16 *port, __u8 *family)
+{
+	struct file *f = zfd_file(fd);
+	struct socket *sock;
+	struct sock *sk;
+	__u16 fam;
+
+	if (!zfile_is_socket(f))
+		return -1;
+	sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return -1;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return -1;
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	*port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__builtin_memset(addr, 0, 16);
+	if (fam == ZIRIZ_AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(addr, &a, 4);
+		*family = ZIRIZ_AF_INET;
 		return 0;
-	return (BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT) == ZIRIZ_S_IFSOCK;
+	}
+	if (fam != ZIRIZ_AF_INET6)
+		return -1;
+	BPF_CORE_READ_INTO(addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	if (((__u32 *)addr)[0] == 0 && ((__u32 *)addr)[1] == 0 && ((__u32 *)addr)[2] == bpf_htonl(0xffff)) {
+		__u32 a = ((__u32 *)addr)[3];
+
+		__builtin_memset(addr, 0, 16);
+		__builtin_memcpy(addr, &a, 4);
+		*family = ZIRIZ_AF_INET;
+		return 0;
+	}
+	*family = ZIRIZ_AF_INET6;
+	return 0;
 }
 
 #endif /* ZIRIZ_FD_H */

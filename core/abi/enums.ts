@@ -44,6 +44,9 @@ export const Cover = {
   HTTP: 1 << 3,
   EXEC: 1 << 4,
   FILE: 1 << 5,
+  IN_MCP: 1 << 6,
+  IN_A2A: 1 << 7,
+  IN_HTTP: 1 << 8,
 } as const;
 export type Cover = (typeof Cover)[keyof typeof Cover];
 
@@ -53,7 +56,12 @@ export type Action = (typeof Action)[keyof typeof Action];
 export const Verdict = { NONE: 0, ALLOW: 1, DENY: 2, AUDIT: 3, CHECK: 4 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
-export const CallKind = { MCP_TOOL: 1, A2A_METHOD: 2, HTTP_ROUTE: 3, FILE_PREFIX: 4, EXEC_PATH: 5, EXEC_NAME: 6 } as const;
+export const CallKind = {
+  MCP_TOOL: 1, A2A_METHOD: 2, HTTP_ROUTE: 3, FILE_PREFIX: 4, EXEC_PATH: 5, EXEC_NAME: 6,
+  IN_MCP_TOOL: 7, IN_A2A_METHOD: 8, IN_HTTP_ROUTE: 9,
+} as const;
+/** Inbound kinds are the outbound ones plus this (ZIRIZ_CALL_IN_* in the C enum). */
+export const INBOUND_KIND_OFFSET = 6;
 export type CallKind = (typeof CallKind)[keyof typeof CallKind];
 
 export const EgressHook = {

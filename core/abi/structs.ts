@@ -135,7 +135,7 @@ export const ziriz_egress_event = {
 
 export const ziriz_data_event = {
   name: 'ziriz_data_event',
-  size: 56 + 40 + DATA_MAX,
+  size: 56 + 64 + DATA_MAX,
   fields: {
     hdr: { offset: 0, type: 'struct', struct: 'ziriz_event_hdr', size: 56 },
     conn: { offset: 56, type: 'u64' },
@@ -148,7 +148,11 @@ export const ziriz_data_event = {
     held: { offset: 83, type: 'u8' },
     rule_id: { offset: 84, type: 'u32' },
     name_hash: { offset: 88, type: 'u64' },
-    data: { offset: 96, type: 'bytes', size: DATA_MAX },
+    peer_addr: { offset: 96, type: 'bytes', size: 16 },
+    peer_port: { offset: 112, type: 'u16' },
+    peer_family: { offset: 114, type: 'u8' },
+    pad: { offset: 115, type: 'bytes', size: 5 },
+    data: { offset: 120, type: 'bytes', size: DATA_MAX },
   },
 } as const satisfies StructLayout;
 

@@ -80,14 +80,15 @@ function layerOf(p: AgentPolicy): Layer {
   return p.spec.mode === 'Enforce' ? 'enforce' : 'audit';
 }
 
-function peerOf(p: PeerRef | CallerRef): CompiledPeer {
+function peerOf(ref: PeerRef | CallerRef): CompiledPeer {
+  const p: { readonly host?: string; readonly port?: number; readonly cidr?: string } = ref;
   return {
-    name: p.name,
-    namespaces: p.namespaces,
-    ...(p.selector === undefined ? {} : { selector: p.selector }),
-    ...('host' in p && p.host !== undefined ? { host: p.host } : {}),
-    ...('port' in p && p.port !== undefined ? { port: p.port } : {}),
-    ...('cidr' in p && p.cidr !== undefined ? { prefix: parseCidr(p.cidr) as Prefix } : {}),
+    name: ref.name,
+    namespaces: ref.namespaces,
+    ...(ref.selector === undefined ? {} : { selector: ref.selector }),
+    ...(p.host === undefined ? {} : { host: p.host }),
+    ...(p.port === undefined ? {} : { port: p.port }),
+    ...(p.cidr === undefined ? {} : { prefix: parseCidr(p.cidr) as Prefix }),
   };
 }
 

@@ -23,7 +23,11 @@ import { LeftoverHolds, type SweepResult } from '../../node-agent/src/calls/left
 import { ProbeManager, type ProbeObjects } from '../../node-agent/src/calls/probes.js';
 import { runProbe } from '../../node-agent/src/probe/probe.js';
 import type { Verdict } from '../../node-agent/src/report/types.js';
+import type { LogFn } from '../../core/log/json-log.js';
 import { TestCgroup } from './cgroup.js';
+import type { TestNetns } from './netns.js';
+import type { PeerPod } from '../../node-agent/src/agent/desired.js';
+import type { ProbeWants } from '../../node-agent/src/calls/targets.js';
 import { REPO } from './kustomize.js';
 import { waitForLine } from './lines.js';
 import { Processes } from './processes.js';
@@ -33,6 +37,26 @@ export interface HoldSample {
   readonly seconds: number;
   readonly outcome: string;
   readonly waitSeconds: number;
+  readonly pid: number;
+}
+
+export interface RigOptions {
+  readonly tls?: boolean;
+  readonly serverEnv?: Record<string, string>;
+  readonly plaintextProbes?: boolean;
+  /** The agent pod's IPs (none: a host-network pod). */
+  readonly agentPodIPs?: readonly string[];
+  /** Pods the agent knows by IP (callers named by selector). */
+  readonly peers?: readonly PeerPod[];
+  readonly server?: {
+    /** Run customer-mcp as a protected pod (labels app=customer-mcp) in its own cgroup. */
+    readonly protect?: boolean;
+    readonly podIPs?: readonly string[];
+    /** Start it inside this namespace, listening on every address. */
+    readonly netns?: TestNetns;
+    /** Addresses the test certificate names besides 127.0.0.1. */
+    readonly certIps?: readonly string[];
+  };
 }
 
 export class ToolRig {
@@ -48,39 +72,51 @@ export class ToolRig {
   private attribution!: Attribution;
   private sink!: ReportSink;
   private cgroup!: TestCgroup;
+  private serverCgroup: TestCgroup | undefined;
+  private wants: ((pid: number) => ProbeWants) | undefined;
   private dir = '';
   private pinRoot = '';
   sideEffects = '';
   serverPort = 0;
   private server: ChildProcess | undefined;
 
-  async start(policyDocs: readonly unknown[], opts: { tls?: boolean; serverEnv?: Record<string, string>; plaintextProbes?: boolean } = {}): Promise<void> {
+  async start(policyDocs: readonly unknown[], opts: RigOptions = {}): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'ziriz-tools-'));
     this.pinRoot = mkdtempSync('/sys/fs/bpf/ziriz-tools-');
     this.sideEffects = join(this.dir, 'side-effects.jsonl');
     writeFileSync(this.sideEffects, '');
-    const cert = testCert();
+    const cert = testCert(opts.server?.certIps ?? []);
     writeFileSync(join(this.dir, 'tls.crt'), cert.cert);
     writeFileSync(join(this.dir, 'tls.key'), cert.key);
-    const log = (): void => undefined;
+    // ZIRIZ_RIG_LOG=1: the agent code's log lines on stderr (debugging a failing test).
+    const log: LogFn = process.env.ZIRIZ_RIG_LOG ? (level, msg, fields) => { process.stderr.write(`${level} ${msg} ${JSON.stringify(fields ?? {})}\n`); } : () => undefined;
     this.kernel = NodeKernel.open({ pinRoot: this.pinRoot, stateFile: join(this.dir, 'tc.json'), probe: runProbe(), log });
     this.cgroup = TestCgroup.create('tools');
-    const uid = randomUUID();
     const policies = policyDocs.map((d) => parseAgentPolicy(d));
     const ids = { policy: new IdAllocator(), identity: new IdAllocator() };
-    const desired = desiredKernel({
-      pods: [{
+    const agentIps = opts.agentPodIPs ?? [];
+    const pods = [{
+      facts: {
+        uid: randomUUID(), namespace: 'payments', name: 'gpt-orchestrator-0', labels: { app: 'gpt-orchestrator', 'ziriz.io/role': 'agent' }, annotations: {},
+        serviceAccount: 'ai-agent-prod', podIPs: agentIps, hostNetwork: agentIps.length === 0, terminal: false, containerNames: {}, protectedCondition: null,
+      },
+      resolution: { podCgroup: { path: this.cgroup.path, id: this.cgroup.id }, containers: [], pids: [], veths: [] },
+    }];
+    if (opts.server?.protect) {
+      this.serverCgroup = TestCgroup.create('tools-server');
+      pods.push({
         facts: {
-          uid, namespace: 'payments', name: 'gpt-orchestrator-0', labels: { app: 'gpt-orchestrator', 'ziriz.io/role': 'agent' }, annotations: {},
-          serviceAccount: 'ai-agent-prod', podIPs: [], hostNetwork: true, terminal: false, containerNames: {}, protectedCondition: null,
+          uid: randomUUID(), namespace: 'payments', name: 'customer-mcp-0', labels: { app: 'customer-mcp', 'ziriz.io/role': 'mcp-server' }, annotations: {},
+          serviceAccount: 'customer-mcp', podIPs: opts.server.podIPs ?? [], hostNetwork: (opts.server.podIPs ?? []).length === 0, terminal: false, containerNames: {}, protectedCondition: null,
         },
-        resolution: { podCgroup: { path: this.cgroup.path, id: this.cgroup.id }, containers: [], pids: [], veths: [] },
-      }],
-      policies, peers: [], ownNamespace: 'ziriz-system', namespaceLabels: () => ({}), ids,
-    });
+        resolution: { podCgroup: { path: this.serverCgroup.path, id: this.serverCgroup.id }, containers: [], pids: [], veths: [] },
+      });
+    }
+    const peers = (opts.peers ?? []).map((p, i) => ({ ...p, name: `peer-${i}` }));
+    const desired = desiredKernel({ pods, policies, peers, ownNamespace: 'ziriz-system', namespaceLabels: () => ({}), ids });
     this.kernel.apply(desired, new Set([...desired.plans.values()].map((p) => p.identityId)));
     const attribution = new Attribution('test-node');
-    attribution.update(desired.plans, []);
+    attribution.update(desired.plans, peers);
     const sink: ReportSink = {
       verdict: (v) => { this.verdicts.push(v); },
       protection: () => undefined, policyStatus: () => undefined, nodeHooks: () => undefined, kernelCounters: () => undefined, podGone: () => undefined, pods: () => undefined, protectedAfter: () => undefined,
@@ -88,11 +124,12 @@ export class ToolRig {
     const ssl = this.kernel.object('uprobe_ssl_write');
     const gnutls = this.kernel.object('uprobe_gnutls_send');
     if (!ssl || !gnutls) throw new Error('uprobe objects did not load');
-    this.probeObjects = { ssl, gnutls, libc: this.kernel.object('uprobe_libc_send') };
+    this.probeObjects = { ssl, gnutls, libc: this.kernel.object('uprobe_libc_send'), recv: this.kernel.object('uprobe_ssl_read') };
     this.plaintextProbes = opts.plaintextProbes ?? true;
-    this.probes = new ProbeManager(this.probeObjects, log, this.plaintextProbes, join(this.pinRoot, UPROBE_PIN_DIR));
+    this.wants = (pid) => attribution.probeWantsOfPid(pid);
+    this.probes = new ProbeManager(this.probeObjects, log, this.plaintextProbes, join(this.pinRoot, UPROBE_PIN_DIR), this.wants);
     const holds = new HoldManager(attribution, sink, { ...(this.kernel.maps.ziriz_conn_hold ? { connHold: this.kernel.maps.ziriz_conn_hold } : {}), ...(this.kernel.maps.ziriz_holds ? { holds: this.kernel.maps.ziriz_holds } : {}) }, {
-      held: (seconds, outcome, waitSeconds) => { this.holdsSeen.push({ seconds, outcome, waitSeconds }); },
+      held: (seconds, outcome, waitSeconds, pid) => { this.holdsSeen.push({ seconds, outcome, waitSeconds, pid }); },
       audited: () => undefined,
       failed: () => undefined,
     }, log);
@@ -102,10 +139,14 @@ export class ToolRig {
     this.sink = sink;
     this.resumeEvents();
     const tls = opts.tls ?? true;
-    this.server = this.procs.start(process.execPath, [join(REPO, 'dist/hack/apps/customer-mcp.js')], {
-      env: { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) },
-    });
-    this.serverPort = Number((await waitForLine(this.server, 'listening')).split(' ')[1]);
+    const env = { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) };
+    const script = join(REPO, 'dist/hack/apps/customer-mcp.js');
+    const netns = opts.server?.netns;
+    const inCgroup = this.serverCgroup ? ['sh', '-c', `echo $$ > ${this.serverCgroup.path}/cgroup.procs && exec "$@"`, 'sh'] : [];
+    // nsenter, not `ip netns exec`: that remounts /sys, and the cgroup is written after it.
+    const argv = [...(netns ? ['nsenter', `--net=${netns.path}`] : []), ...inCgroup, process.execPath, script];
+    this.server = this.procs.start(argv[0] ?? process.execPath, argv.slice(1), { env: netns ? { ...env, HOST: '0.0.0.0' } : env });
+    this.serverPort = Number((await waitForLine(this.server, 'listening', 20_000)).split(' ')[1]);
   }
 
   /**
@@ -116,7 +157,7 @@ export class ToolRig {
   async restartProbes(between?: () => Promise<void>): Promise<number> {
     await this.probes.closeAll();
     await between?.();
-    this.probes = new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, this.uprobePinDir);
+    this.probes = new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, this.uprobePinDir, this.wants);
     return this.probes.adopt();
   }
 
@@ -177,14 +218,25 @@ export class ToolRig {
     return this.kernel.counters();
   }
 
-  /** An agent client inside the protected cgroup (held at exec until its probes are on, by the real path). */
-  async client(tls = true, extraEnv: Record<string, string> = {}): Promise<AgentClient> {
-    const url = `${tls ? 'https' : 'http'}://127.0.0.1:${this.serverPort}`;
-    const child = this.procs.start('sh', ['-c', `echo $$ > ${this.cgroup.path}/cgroup.procs && exec "$0" "$1"`, process.execPath, join(REPO, 'dist/hack/apps/agent-client.js')], {
+  /**
+   * An agent client inside the protected cgroup (held at exec until its
+   * probes are on, by the real path), or outside it (`protect: false`);
+   * inside a network namespace and to another server address when given.
+   */
+  async client(tls = true, extraEnv: Record<string, string> = {}, where: { protect?: boolean; netns?: TestNetns; serverIp?: string } = {}): Promise<AgentClient> {
+    const url = `${tls ? 'https' : 'http'}://${where.serverIp ?? '127.0.0.1'}:${this.serverPort}`;
+    const inCgroup = where.protect ?? true ? ['sh', '-c', `echo $$ > ${this.cgroup.path}/cgroup.procs && exec "$0" "$1"`] : [];
+    const argv = [...(where.netns ? ['nsenter', `--net=${where.netns.path}`] : []), ...inCgroup, process.execPath, join(REPO, 'dist/hack/apps/agent-client.js')];
+    const child = this.procs.start(argv[0] ?? process.execPath, argv.slice(1), {
       env: { ...process.env, SERVER_URL: url, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...extraEnv },
     });
     await waitForLine(child, 'ready', 20_000);
     return new AgentClient(child);
+  }
+
+  /** The protected server's process (server.protect). */
+  get serverPid(): number {
+    return this.server?.pid ?? 0;
   }
 
   get cgroupPath(): string {
@@ -204,10 +256,12 @@ export class ToolRig {
     this.events.close();
     await this.probes.closeAll();
     this.kernel.teardown();
-    try {
-      this.cgroup.remove();
-    } catch {
-      // processes still exiting: best effort
+    for (const cg of [this.cgroup, this.serverCgroup]) {
+      try {
+        cg?.remove();
+      } catch {
+        // processes still exiting: best effort
+      }
     }
     rmSync(this.dir, { recursive: true, force: true });
     rmSync(this.pinRoot, { recursive: true, force: true });

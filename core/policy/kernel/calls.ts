@@ -11,7 +11,7 @@
  * ALLOW for HTTP (raw paths that a server reads differently must reach the
  * userspace normaliser).
  */
-import { CallKind, Verdict } from '../../abi/enums.js';
+import { CallKind, INBOUND_KIND_OFFSET, Verdict } from '../../abi/enums.js';
 import { NAME_HASH_MAX, nameHash } from '../../abi/fnv.js';
 import { a2aSpellings, canonicalA2aMethod } from '../a2a-methods.js';
 import type { CompiledCallRule, CompiledPolicySet, CompiledRoute, Coverage } from '../compiled.js';
@@ -119,8 +119,18 @@ function kindEntries(
   return out;
 }
 
-/** Every ziriz_calls entry for a set under `policyId` (kinds the set does not cover have none). */
-export function callEntries(set: CompiledPolicySet, policyId: number): CallEntry[] {
+/**
+ * Every ziriz_calls entry for a set under `policyId` (kinds the set does not
+ * cover have none). `inbound`: the set is a pod's inbound set (set.inbound);
+ * its entries use the inbound kinds (outbound kind + INBOUND_KIND_OFFSET).
+ */
+export function callEntries(set: CompiledPolicySet, policyId: number, opts: { readonly inbound?: boolean } = {}): CallEntry[] {
+  const out = outboundKindEntries(set, policyId);
+  if (!opts.inbound) return out;
+  return out.map((e) => ({ ...e, kind: (e.kind + INBOUND_KIND_OFFSET) as CallKind }));
+}
+
+function outboundKindEntries(set: CompiledPolicySet, policyId: number): CallEntry[] {
   const out: CallEntry[] = [];
   const covered = (c: Coverage): boolean => c.enforce !== undefined || c.audit !== undefined;
   if (covered(set.coverage.mcp)) {

@@ -20,15 +20,29 @@ const COVER_BIT: Partial<Record<Category, number>> = {
   http: Cover.HTTP,
 };
 
-export function coverBits(set: CompiledPolicySet): { enforce: number; audit: number } {
+/** Inbound categories (set.inbound) get the IN_* bits. */
+const INBOUND_BIT: Partial<Record<Category, number>> = {
+  mcp: Cover.IN_MCP,
+  a2a: Cover.IN_A2A,
+  http: Cover.IN_HTTP,
+};
+
+function bitsOf(set: CompiledPolicySet, bits: Partial<Record<Category, number>>): { enforce: number; audit: number } {
   let enforce = 0;
   let audit = 0;
-  for (const [category, bit] of Object.entries(COVER_BIT) as [Category, number][]) {
+  for (const [category, bit] of Object.entries(bits) as [Category, number][]) {
     const c = set.coverage[category];
     if (c.enforce !== undefined) enforce |= bit;
     else if (c.audit !== undefined) audit |= bit;
   }
   return { enforce, audit };
+}
+
+export function coverBits(set: CompiledPolicySet): { enforce: number; audit: number } {
+  const out = bitsOf(set, COVER_BIT);
+  if (set.inbound === undefined) return out;
+  const inb = bitsOf(set.inbound, INBOUND_BIT);
+  return { enforce: out.enforce | inb.enforce, audit: out.audit | inb.audit };
 }
 
 export function actionCode(action: 'Block' | 'Kill'): Action {

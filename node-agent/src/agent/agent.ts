@@ -68,7 +68,8 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   const attribution = new Attribution(cfg.node);
   const sslObj = kernel.object('uprobe_ssl_write');
   const gnutlsObj = kernel.object('uprobe_gnutls_send');
-  const probes = sslObj && gnutlsObj ? new ProbeManager({ ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send') }, log, cfg.plaintextProbes, join(cfg.pinRoot, UPROBE_PIN_DIR)) : undefined;
+  const probeObjects = sslObj && gnutlsObj ? { ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send'), recv: kernel.object('uprobe_ssl_read') } : undefined;
+  const probes = probeObjects ? new ProbeManager(probeObjects, log, cfg.plaintextProbes, join(cfg.pinRoot, UPROBE_PIN_DIR), (pid) => attribution.probeWantsOfPid(pid)) : undefined;
   const adopted = probes?.adopt() ?? 0;
   if (adopted > 0) log('info', 'adopted the per-process probes an earlier agent pinned', { processes: adopted, links: probes?.linkCount });
   const holds = probes

@@ -7,7 +7,9 @@ import { formatWorkload, owningWorkload } from '../../../core/identity/identity.
 import { ANNOTATION_OWNER, IDENTITY_LABEL } from '../../../core/identity/contract.js';
 import type { CompiledPolicySet, RuleInfo } from '../../../core/policy/compiled.js';
 import type { PodIdentity } from '../report/types.js';
-import type { PodPlan } from './desired.js';
+import { cgroupDirOfPid, cgroupId } from '../kernel/cgroup.js';
+import type { ProbeWants } from '../calls/targets.js';
+import { probeWants, type PodPlan } from './desired.js';
 import type { PeerPod } from './desired.js';
 
 export interface PeerIdentity {
@@ -19,6 +21,7 @@ export class Attribution {
   private byIdentity = new Map<number, PodPlan>();
   private byCgroup = new Map<string, { plan: PodPlan; container?: { name: string; id: string } }>();
   private byIp = new Map<string, PodIdentity | PeerIdentity>();
+  private labelsByIp = new Map<string, { namespace: string; labels: Readonly<Record<string, string>> }>();
 
   constructor(private readonly node: string) {}
 
@@ -26,14 +29,24 @@ export class Attribution {
     this.byIdentity = new Map([...plans.values()].map((p) => [p.identityId, p]));
     this.byCgroup = new Map();
     this.byIp = new Map();
-    for (const peer of peers) for (const ip of peer.podIPs) this.byIp.set(ip, { namespace: peer.namespace, name: peer.name });
+    this.labelsByIp = new Map();
+    for (const peer of peers) {
+      for (const ip of peer.podIPs) {
+        this.byIp.set(ip, { namespace: peer.namespace, name: peer.name });
+        this.labelsByIp.set(ip, { namespace: peer.namespace, labels: peer.labels });
+      }
+    }
     for (const plan of plans.values()) {
       const pod = plan.resolution.podCgroup;
       if (pod) this.byCgroup.set(String(pod.id), { plan });
       for (const c of plan.resolution.containers) {
         this.byCgroup.set(String(c.id), { plan, container: { name: plan.facts.containerNames[c.containerId] ?? '', id: c.containerId } });
       }
-      for (const ip of plan.facts.podIPs) this.byIp.set(ip, this.identityOf(plan));
+      for (const ip of plan.facts.podIPs) {
+        this.byIp.set(ip, this.identityOf(plan));
+        // A host-network pod's IP is the node's: callers from it are not this pod.
+        if (!plan.facts.hostNetwork) this.labelsByIp.set(ip, { namespace: plan.facts.namespace, labels: plan.facts.labels });
+      }
     }
   }
 
@@ -66,6 +79,26 @@ export class Attribution {
 
   peer(ip: string): PodIdentity | PeerIdentity | undefined {
     return this.byIp.get(ip);
+  }
+
+  /** What the policy engine knows of the pod at `ip` (a caller of a server): namespace and labels. */
+  peerLabels(ip: string): { readonly namespace: string; readonly labels: Readonly<Record<string, string>> } | undefined {
+    return this.labelsByIp.get(ip);
+  }
+
+  /**
+   * Which sides a process's probes judge, from the pod it runs in. A process
+   * of a pod this agent does not know yet (its first program, held at exec
+   * before the reconcile) gets both: the kernel judges by the identity the
+   * exec program wrote, whatever it covers.
+   */
+  probeWantsOfPid(pid: number): ProbeWants {
+    try {
+      const plan = this.byCgroup.get(String(cgroupId(cgroupDirOfPid(pid))))?.plan;
+      return plan ? probeWants(plan.set) : { outbound: true, inbound: true };
+    } catch {
+      return { outbound: true, inbound: true };
+    }
   }
 }
 

@@ -12,6 +12,7 @@ import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import { scopeOf } from '../../../core/identity/scope.js';
 import { parseIp } from '../../../core/policy/cidr.js';
 import { compile } from '../../../core/policy/compile.js';
+import type { ProbeWants } from '../calls/targets.js';
 import type { CompiledPolicySet } from '../../../core/policy/compiled.js';
 import { policySetDigest } from '../../../core/policy/digest.js';
 import { callEntries } from '../../../core/policy/kernel/calls.js';
@@ -73,12 +74,20 @@ function keyHex(b: MapEntryBytes): string {
   return b.key.toString('hex');
 }
 
+const covers = (set: CompiledPolicySet, c: 'egress' | 'mcp' | 'a2a' | 'http'): boolean => set.coverage[c].enforce !== undefined || set.coverage[c].audit !== undefined;
+
+/** Which sides of a pod's calls its probes judge: what it sends (its policies), what it receives (their inbound rules). */
+export function probeWants(set: CompiledPolicySet | null): ProbeWants {
+  if (set === null) return { outbound: false, inbound: false };
+  return { outbound: covers(set, 'mcp') || covers(set, 'a2a') || covers(set, 'http'), inbound: set.inbound !== undefined };
+}
+
 function needsOf(set: CompiledPolicySet | null, facts: PodFacts): HookName[] {
   if (set === null) return ['egress-cgroup'];
-  const covers = (c: 'egress' | 'mcp' | 'a2a' | 'http'): boolean => set.coverage[c].enforce !== undefined || set.coverage[c].audit !== undefined;
   const needs: HookName[] = [];
-  if (covers('egress')) needs.push('egress-cgroup', ...(facts.hostNetwork ? [] : ['egress-tc' as const]));
-  if (covers('mcp') || covers('a2a') || covers('http')) needs.push('tls-uprobes');
+  if (covers(set, 'egress')) needs.push('egress-cgroup', ...(facts.hostNetwork ? [] : ['egress-tc' as const]));
+  const w = probeWants(set);
+  if (w.outbound || w.inbound) needs.push('tls-uprobes');
   if (set.process.length > 0 || set.files.length > 0) needs.push('lsm-file-exec-socket');
   return needs;
 }
@@ -142,7 +151,8 @@ export function desiredKernel(input: DesiredInput): DesiredKernel {
     out.podUids.set(facts.uid, { key: encodeStruct(ziriz_pod_uid_key, { uid: Buffer.from(facts.uid) }), value });
     if (plan.resolution.podCgroup) out.identities.set(String(plan.resolution.podCgroup.id), value);
     for (const c of plan.resolution.containers) out.identities.set(String(c.id), value);
-    for (const ip of facts.podIPs) {
+    // A host-network pod's IP is the node's: it names no pod (every host process would pass as this one).
+    for (const ip of facts.hostNetwork ? [] : facts.podIPs) {
       const key = ipKey(ip);
       if (key) out.podIps.set(key.toString('hex'), { key, value });
     }
@@ -150,7 +160,8 @@ export function desiredKernel(input: DesiredInput): DesiredKernel {
     if (plan.set && !out.sets.has(plan.policyId)) {
       out.sets.set(plan.policyId, plan.set);
       for (const e of egressEntries(plan.set, plan.policyId, resolve).map(encodeEgressEntry)) out.egress.set(keyHex(e), e);
-      for (const e of [...callEntries(plan.set, plan.policyId), ...lsmEntries(plan.set, plan.policyId)].map(encodeCallEntry)) out.calls.set(keyHex(e), e);
+      const inbound = plan.set.inbound ? callEntries(plan.set.inbound, plan.policyId, { inbound: true }) : [];
+      for (const e of [...callEntries(plan.set, plan.policyId), ...inbound, ...lsmEntries(plan.set, plan.policyId)].map(encodeCallEntry)) out.calls.set(keyHex(e), e);
     }
   }
   return out;

@@ -17,7 +17,7 @@ import { compile } from '../../../core/policy/compile.js';
 import type { AgentWatch } from '../kube/watch.js';
 import type { HookName } from '../report/types.js';
 import type { Attribution } from './attribution.js';
-import { desiredKernel, type DesiredKernel, type PeerPod, type PodPlan } from './desired.js';
+import { desiredKernel, probeWants, type DesiredKernel, type PeerPod, type PodPlan } from './desired.js';
 import { podFacts } from './facts.js';
 import type { IdAllocator } from './ids.js';
 import type { NodeKernel } from './kernel.js';
@@ -203,8 +203,9 @@ export class Reconciler {
     const pids = new Set<number>();
     for (const plan of desired.plans.values()) {
       if (!plan.needs.includes('tls-uprobes') || plan.resolution.pids.length === 0) continue;
+      const want = probeWants(plan.set);
       for (const pid of plan.resolution.pids) {
-        probes.ensure(pid);
+        probes.ensure(pid, want);
         pids.add(pid);
       }
       probed.add(plan.facts.uid);

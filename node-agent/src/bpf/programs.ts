@@ -41,6 +41,7 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'uprobe_ssl_write', program: 'ziriz_ssl_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
   { object: 'uprobe_gnutls_send', program: 'ziriz_gnutls_send', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
   { object: 'uprobe_libc_send', program: 'ziriz_libc_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
+  { object: 'uprobe_ssl_read', program: 'ziriz_recv_ssl_read_ret', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
 ];
 
 /** TC filter slot of ziriz on a veth: distinctive, so other tools' filters are left alone. */

@@ -4,7 +4,7 @@
  * for the caller to count; it never escapes the read loop.
  */
 import { ZirizError } from '../../../core/errors/ziriz-error.js';
-import { AF_INET, Op } from '../../../core/abi/enums.js';
+import { AF_INET, AF_INET6, Op } from '../../../core/abi/enums.js';
 import { readCString } from '../../../core/abi/layout.js';
 import {
   ziriz_bench_event,
@@ -59,6 +59,8 @@ export interface DataRecord {
   readonly held: boolean;
   readonly ruleId: number;
   readonly nameHash: bigint;
+  /** Received calls: the sending end, when the kernel knew it. */
+  readonly peer?: { readonly ip: string; readonly port: number };
   /** The captured plaintext (a copy, safe to keep). */
   readonly data: Buffer;
 }
@@ -133,6 +135,14 @@ function decodeEgress(buf: Buffer, at: number, hdr: EventHeader): EgressRecord {
 
 const DATA_HDR = ziriz_data_event.fields.data.offset;
 
+function peerOf(buf: Buffer, at: number): { peer?: { ip: string; port: number } } {
+  const F = ziriz_data_event.fields;
+  const family = buf.readUInt8(at + F.peer_family.offset);
+  if (family !== AF_INET && family !== AF_INET6) return {};
+  const addr = buf.subarray(at + F.peer_addr.offset, at + F.peer_addr.offset + 16);
+  return { peer: { ip: formatAddr(family, addr), port: buf.readUInt16LE(at + F.peer_port.offset) } };
+}
+
 function decodeData(buf: Buffer, at: number, len: number, hdr: EventHeader): DataRecord {
   const F = ziriz_data_event.fields;
   const captured = buf.readUInt32LE(at + F.captured.offset);
@@ -151,6 +161,7 @@ function decodeData(buf: Buffer, at: number, len: number, hdr: EventHeader): Dat
     held: buf.readUInt8(at + F.held.offset) !== 0,
     ruleId: buf.readUInt32LE(at + F.rule_id.offset),
     nameHash: buf.readBigUInt64LE(at + F.name_hash.offset),
+    ...peerOf(buf, at),
     data: Buffer.from(buf.subarray(at + DATA_HDR, at + DATA_HDR + captured)),
   };
 }

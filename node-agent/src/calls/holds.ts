@@ -17,6 +17,7 @@ import type { ReportSink } from '../agent/sink.js';
 import { u32Key, u64Key, type BpfMap } from '../bpf/map.js';
 import type { DataRecord } from '../bpf/records.js';
 import { policyRequest, type Call } from './classify.js';
+import { callerFacts, isReceived, withCaller, type CallerFacts } from './caller.js';
 import { peekIncomplete } from './jsonrpc.js';
 import { breakFramingPatches, neutralizePatches, type Patch } from './neutralize.js';
 import { patchMem, readMem } from './proc-mem.js';
@@ -30,8 +31,8 @@ export interface HoldMaps {
 }
 
 export interface HoldObserver {
-  /** `seconds`: probe firing to resume/kill; `waitSeconds`: probe firing to the agent starting to judge. */
-  held(seconds: number, outcome: 'resumed' | 'neutralized' | 'killed', waitSeconds: number): void;
+  /** `seconds`: probe firing to resume/kill; `waitSeconds`: probe firing to the agent starting to judge; `pid`: the process held. */
+  held(seconds: number, outcome: 'resumed' | 'neutralized' | 'killed', waitSeconds: number, pid: number): void;
   audited(): void;
   failed(): void;
 }
@@ -46,15 +47,19 @@ interface Judged { readonly call: Call; readonly v: PolicyVerdict }
 
 const MAX_READ = 1 << 20;
 
-/** The policies a held call is judged by, or why there are none (then every call is denied: fail closed). */
-type Judge = { readonly set: CompiledPolicySet } | { readonly set: null; readonly why: string };
+/**
+ * The policies a held call is judged by, or why there are none (then every
+ * call is denied: fail closed). A received call (server side) is judged by
+ * the pod's inbound rules with the caller as the request's target.
+ */
+type Judge = ({ readonly set: CompiledPolicySet } | { readonly set: null; readonly why: string }) & { readonly caller?: CallerFacts };
 
 function judgeCalls(judge: Judge, calls: readonly Call[]): Judged[] {
   return calls.map((call) => ({
     call,
     v: judge.set === null
       ? { verdict: 'deny', policy: '', rule: 'request', ruleId: 0, reason: judge.why }
-      : evaluate(judge.set, policyRequest(call)),
+      : evaluate(judge.set, withCaller(policyRequest(call), judge.caller)),
   }));
 }
 
@@ -152,15 +157,19 @@ export class HoldManager {
     return readMem(rec.hdr.pid, rec.buf, Math.min(rec.len, this.opts.maxRead ?? MAX_READ));
   }
 
-  private judgeFor(identityId: number): Judge {
+  private judgeFor(rec: DataRecord): Judge {
+    const identityId = rec.hdr.identityId;
     const plan = this.attribution.plan(identityId);
     if (plan === undefined) return { set: null, why: `no pod with identity ${identityId} is known to this agent (gone, or not reconciled yet): denied (fail closed)` };
     if (plan.set === null) return { set: null, why: `the pod's policies do not compile: ${plan.error ?? 'unknown error'}` };
-    return { set: plan.set };
+    if (!isReceived(rec)) return { set: plan.set };
+    const caller = callerFacts(rec, this.attribution);
+    if (plan.set.inbound === undefined) return { set: null, why: 'a received call held for inbound rules the pod no longer has: denied (fail closed)', caller };
+    return { set: plan.set.inbound, caller };
   }
 
   private judge(rec: DataRecord, held: boolean): 'resumed' | 'neutralized' | 'killed' {
-    const judge = this.judgeFor(rec.hdr.identityId);
+    const judge = this.judgeFor(rec);
     const data = this.data(rec, held);
     const key = `${rec.hdr.pid}:${rec.conn}`;
     const a = this.streams.push(key, data);
@@ -171,7 +180,7 @@ export class HoldManager {
       // The kernel saw a call here and the agent cannot read it reliably: fail closed.
       judged.push({ call: { kind: 'mcp', tool: '(unreadable)', arguments: {} }, v: { verdict: 'deny', policy: '', rule: 'request', ruleId: 0, reason: a.problem } });
     }
-    return this.enforce(rec, held, data, judged);
+    return this.enforce(rec, held, data, judged, judge.caller);
   }
 
   /** The message continues in a later write: judge what can be judged now, else hold the connection's next writes. */
@@ -180,24 +189,24 @@ export class HoldManager {
     if (head && !(head.headers.get('content-type') ?? '').includes('json')) {
       // A request whose body cannot be JSON-RPC: its route decides now.
       const call: Call = { kind: 'http', method: head.method, target: head.target, host: head.headers.get('host') ?? '' };
-      return this.enforce(rec, held, data, judgeCalls(judge, [call]));
+      return this.enforce(rec, held, data, judgeCalls(judge, [call]), judge.caller);
     }
     const peek = a.partialText !== undefined ? peekIncomplete(a.partialText) : {};
     if (peek.method === 'tools/call' && peek.name !== undefined) {
       const byName = judgeCalls(judge, [{ kind: 'mcp', tool: peek.name, arguments: {} }])[0];
       // Denied whatever the arguments (a Deny rule or no Allow for the name): block now, in this write.
-      if (byName?.v.verdict === 'deny' && !byName.v.rule.includes('.arguments')) return this.enforce(rec, held, data, [byName]);
+      if (byName?.v.verdict === 'deny' && !byName.v.rule.includes('.arguments')) return this.enforce(rec, held, data, [byName], judge.caller);
     }
     this.setConnHold(rec.conn, true);
     return 'resumed';
   }
 
-  private enforce(rec: DataRecord, held: boolean, data: Buffer, judged: readonly Judged[]): 'resumed' | 'neutralized' | 'killed' {
+  private enforce(rec: DataRecord, held: boolean, data: Buffer, judged: readonly Judged[], caller?: CallerFacts): 'resumed' | 'neutralized' | 'killed' {
     const now = new Date();
     for (const j of judged) {
       if (j.v.verdict === 'allow') continue;
       this.pending.push(() => {
-        this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, this.opts.showArguments ?? false));
+        this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, this.opts.showArguments ?? false, caller));
         if (j.v.verdict === 'audit') this.observer.audited();
       });
     }
@@ -241,7 +250,7 @@ export class HoldManager {
     const seconds = Number(process.hrtime.bigint() - rec.hdr.ktimeNs) / 1e9;
     this.pending.push(() => {
       this.forget(rec.hdr.pid, rec.hdr.ktimeNs);
-      this.observer.held(seconds, outcome, Number(startNs - rec.hdr.ktimeNs) / 1e9);
+      this.observer.held(seconds, outcome, Number(startNs - rec.hdr.ktimeNs) / 1e9, rec.hdr.pid);
     });
   }
 

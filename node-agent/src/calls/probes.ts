@@ -20,19 +20,27 @@ import { Link } from '../bpf/link.js';
 import type { BpfObject } from '../bpf/object.js';
 import { processStartTime } from '../kernel/proc-state.js';
 import { closeMem } from './proc-mem.js';
-import { probeTargets, type ProbeTarget } from './targets.js';
+import { probeTargets, type ProbeTarget, type ProbeWants } from './targets.js';
 
 export interface ProbeObjects {
   readonly ssl: BpfObject;
   readonly gnutls: BpfObject;
   readonly libc: BpfObject | undefined;
+  /** Server side (inbound rules): SSL_read returns and the socket reads naming the caller. */
+  readonly recv?: BpfObject | undefined;
 }
 
 interface Attached {
   readonly links: Link[];
   readonly start: string; // /proc/PID/stat start time: a reused pid is another process
   readonly pins: string[];
+  readonly want: string;
 }
+
+const wantKey = (w: ProbeWants): string => `${w.outbound ? 'o' : ''}${w.inbound ? 'i' : ''}`;
+
+/** Outbound only: what an agent process needs (and what a caller that does not know asks for). */
+export const OUTBOUND_ONLY: ProbeWants = { outbound: true, inbound: false };
 
 /** `<pid>-<start>-<n>` -> its parts, or null for a name this manager did not write. */
 export function parseProbePin(name: string): { pid: number; start: string } | null {
@@ -50,7 +58,17 @@ export class ProbeManager {
    * more probe hit per TLS call (the ciphertext write), so it can be turned off
    * where every agent uses TLS.
    */
-  constructor(private readonly objects: ProbeObjects, private readonly log: LogFn, private readonly plaintext = true, private readonly pinDir?: string) {
+  /**
+   * `wants`: which sides a process needs when the caller of ensure() does not
+   * say (a program held at exec): from the policies of the pod it is in.
+   */
+  constructor(
+    private readonly objects: ProbeObjects,
+    private readonly log: LogFn,
+    private readonly plaintext = true,
+    private readonly pinDir?: string,
+    private readonly wants: (pid: number) => ProbeWants = () => OUTBOUND_ONLY,
+  ) {
     if (pinDir) mkdirSync(pinDir, { recursive: true });
   }
 
@@ -89,7 +107,8 @@ export class ProbeManager {
         }
       }
       if (alive && links.length > 0) {
-        this.byPid.set(g.pid, { links, start: g.start, pins });
+        // What an earlier agent attached is not known: the next ensure() with a different want re-attaches.
+        this.byPid.set(g.pid, { links, start: g.start, pins, want: '?' });
         adopted++;
       }
     }
@@ -97,24 +116,26 @@ export class ProbeManager {
   }
 
   private objectFor(t: ProbeTarget): BpfObject | undefined {
+    if (t.program.startsWith('ziriz_recv')) return this.objects.recv;
     if (t.program.startsWith('ziriz_ssl')) return this.objects.ssl;
     if (t.program.startsWith('ziriz_gnutls')) return this.objects.gnutls;
     return this.plaintext ? this.objects.libc : undefined;
   }
 
-  /** Probes on process `pid` (idempotent); returns how many links it has. */
-  ensure(pid: number): number {
+  /** Probes on process `pid` for the sides wanted (idempotent); returns how many links it has. */
+  ensure(pid: number, want?: ProbeWants): number {
     const start = processStartTime(pid);
     const have = this.byPid.get(pid);
-    if (have?.start === start) return have.links.length;
+    if (have?.start === start && (want === undefined || have.want === wantKey(want))) return have.links.length;
+    const w = want ?? this.wants(pid);
     if (have) this.release(pid);
     const links: Link[] = [];
     const pins: string[] = [];
-    for (const t of probeTargets(pid)) {
+    for (const t of probeTargets(pid, w)) {
       const obj = this.objectFor(t);
       if (!obj) continue;
       try {
-        const link = obj.attachUprobe({ program: t.program, binary: t.binary, symbol: t.symbol, pid });
+        const link = obj.attachUprobe({ program: t.program, binary: t.binary, symbol: t.symbol, pid, ...(t.retprobe ? { retprobe: true } : {}) });
         links.push(link);
         // No start time: the process is going; its link ends with this agent rather than leave a pin nobody can match.
         if (this.pinDir && start !== '') pins.push(...this.pin(link, join(this.pinDir, `${pid}-${start}-${links.length}`)));
@@ -125,7 +146,7 @@ export class ProbeManager {
         this.log('warn', 'uprobe attach failed', { pid, binary: t.binary, symbol: t.symbol, error: errorMessage(e) });
       }
     }
-    this.byPid.set(pid, { links, start, pins });
+    this.byPid.set(pid, { links, start, pins, want: wantKey(w) });
     return links.length;
   }
 

@@ -12,22 +12,51 @@ export interface ProbeTarget {
   readonly binary: string;
   readonly symbol: string;
   readonly program: string;
+  readonly retprobe?: boolean;
 }
 
-/** Functions probed, by library kind. Entry probes only: the call is judged before it runs. */
-export const PROBED_FUNCTIONS = {
+/** Which side of a process's calls is judged: what it sends (outbound rules), what it receives (inbound rules). */
+export interface ProbeWants {
+  readonly outbound: boolean;
+  readonly inbound: boolean;
+}
+
+interface ProbedFunction {
+  readonly symbol: string;
+  readonly program: string;
+  readonly side: 'outbound' | 'inbound';
+  readonly retprobe?: boolean;
+}
+
+/**
+ * Functions probed, by library kind. Outbound: entry probes (the call is
+ * judged before it is sent). Inbound: SSL_read returns (the plaintext just
+ * arrived, the server has not seen it), SSL_free, and the socket reads that
+ * name the caller.
+ */
+export const PROBED_FUNCTIONS: Readonly<Record<'openssl' | 'gnutls' | 'libc', readonly ProbedFunction[]>> = {
   openssl: [
-    { symbol: 'SSL_write', program: 'ziriz_ssl_write' },
-    { symbol: 'SSL_write_ex', program: 'ziriz_ssl_write_ex' },
+    { symbol: 'SSL_write', program: 'ziriz_ssl_write', side: 'outbound' },
+    { symbol: 'SSL_write_ex', program: 'ziriz_ssl_write_ex', side: 'outbound' },
+    { symbol: 'SSL_read', program: 'ziriz_recv_ssl_read', side: 'inbound' },
+    { symbol: 'SSL_read', program: 'ziriz_recv_ssl_read_ret', side: 'inbound', retprobe: true },
+    { symbol: 'SSL_read_ex', program: 'ziriz_recv_ssl_read_ex', side: 'inbound' },
+    { symbol: 'SSL_read_ex', program: 'ziriz_recv_ssl_read_ex_ret', side: 'inbound', retprobe: true },
+    { symbol: 'SSL_free', program: 'ziriz_recv_ssl_free', side: 'inbound' },
   ],
-  gnutls: [{ symbol: 'gnutls_record_send', program: 'ziriz_gnutls_send' }],
+  gnutls: [{ symbol: 'gnutls_record_send', program: 'ziriz_gnutls_send', side: 'outbound' }],
   libc: [
-    { symbol: 'write', program: 'ziriz_libc_write' },
-    { symbol: 'send', program: 'ziriz_libc_write' },
-    { symbol: 'sendto', program: 'ziriz_libc_write' },
-    { symbol: 'writev', program: 'ziriz_libc_writev' },
+    { symbol: 'write', program: 'ziriz_libc_write', side: 'outbound' },
+    { symbol: 'send', program: 'ziriz_libc_write', side: 'outbound' },
+    { symbol: 'sendto', program: 'ziriz_libc_write', side: 'outbound' },
+    { symbol: 'writev', program: 'ziriz_libc_writev', side: 'outbound' },
+    { symbol: 'read', program: 'ziriz_recv_sock_read', side: 'inbound' },
+    { symbol: 'recv', program: 'ziriz_recv_sock_read', side: 'inbound' },
+    { symbol: 'recvfrom', program: 'ziriz_recv_sock_read', side: 'inbound' },
+    { symbol: 'recvmsg', program: 'ziriz_recv_sock_read', side: 'inbound' },
+    { symbol: 'readv', program: 'ziriz_recv_sock_read', side: 'inbound' },
   ],
-} as const;
+};
 export type LibKind = keyof typeof PROBED_FUNCTIONS;
 
 const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
@@ -55,14 +84,15 @@ export function mappedFiles(maps: string): string[] {
   return [...out];
 }
 
-/** Every probe target of process `pid`, deduplicated by (binary, symbol). */
-export function probeTargets(pid: number): ProbeTarget[] {
+/** Every probe target of process `pid` for the sides wanted, deduplicated by (binary, program). */
+export function probeTargets(pid: number, want: ProbeWants = { outbound: true, inbound: false }): ProbeTarget[] {
   const root = `/proc/${pid}/root`;
   const targets = new Map<string, ProbeTarget>();
   const add = (inner: string, kind: LibKind): void => {
     for (const f of PROBED_FUNCTIONS[kind]) {
+      if (!want[f.side]) continue;
       const binary = `${root}${inner}`;
-      targets.set(`${binary}#${f.symbol}`, { binary, symbol: f.symbol, program: f.program });
+      targets.set(`${binary}#${f.symbol}#${f.program}`, { binary, symbol: f.symbol, program: f.program, ...(f.retprobe ? { retprobe: true } : {}) });
     }
   };
   let exe: string;

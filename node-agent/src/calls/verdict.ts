@@ -6,6 +6,7 @@ import type { DataRecord } from '../bpf/records.js';
 import type { Verdict, VerdictReason } from '../report/types.js';
 import type { Attribution } from '../agent/attribution.js';
 import { describeCall, type Call } from './classify.js';
+import { describeCaller, type CallerFacts } from './caller.js';
 
 const SOURCES: Readonly<Record<number, string>> = { 1: 'SSL_write', 2: 'SSL_read', 3: 'gnutls_record_send', 4: 'gnutls_record_recv', 5: 'write', 6: 'read' };
 
@@ -20,7 +21,8 @@ export function argumentsDigest(args: Readonly<Record<string, unknown>>): string
   return `sha256:${createHash('sha256').update(canonicalJson(args)).digest('hex').slice(0, 16)}`;
 }
 
-export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr: Attribution, now: Date, showArguments = false): Verdict {
+/** `caller`: set for a received call (server side); the verdict is then reported on the server pod, naming the caller. */
+export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr: Attribution, now: Date, showArguments = false, caller?: CallerFacts): Verdict {
   const plan = attr.plan(rec.hdr.identityId);
   const [blocked, audited] = REASONS[call.kind];
   const deny = v.verdict === 'deny';
@@ -32,6 +34,7 @@ export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr:
     if (showArguments) detail.arguments = JSON.stringify(args).slice(0, 512);
   }
   if (call.host) detail.server = call.host;
+  if (caller) detail.caller = describeCaller(caller);
   return {
     reason: deny ? blocked : audited,
     kind: call.kind,
@@ -46,7 +49,7 @@ export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr:
     policy: v.policy,
     rule: v.rule,
     why: v.reason,
-    target: `${describeCall(call)}${call.host ? ` to ${call.host}` : ''}`,
+    target: `${describeCall(call)}${call.host ? ` to ${call.host}` : ''}${caller ? ` from ${describeCaller(caller)}` : ''}`,
     ...(v.action ? { action: v.action } : {}),
     detail,
   };

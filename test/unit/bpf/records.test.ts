@@ -30,17 +30,32 @@ describe('ring-buffer record decoders', () => {
     expect(r.hdr.cgroupId).to.equal(77n);
   });
 
+  const DATA_HDR = ziriz_data_event.fields.data.offset;
+
   it('decodes a variable-length data record and copies only the captured bytes', () => {
     const payload = Buffer.from('POST /mcp HTTP/1.1\r\n');
     const full = encodeStruct(ziriz_data_event, {
-      hdr: header(Op.TLS_DATA, 96 + payload.length),
+      hdr: header(Op.TLS_DATA, DATA_HDR + payload.length),
       len: payload.length,
       captured: payload.length,
       data: payload,
     });
-    const rec = full.subarray(0, 96 + payload.length);
+    const rec = full.subarray(0, DATA_HDR + payload.length);
     const r = decodeRecord(rec, 0, rec.length);
     expect(r.kind === 'data' && r.data.toString()).to.equal(payload.toString());
+    expect(r.kind === 'data' && r.peer).to.equal(undefined); // family 0: the kernel did not know the sender
+  });
+
+  it("decodes the sender of a received call (IPv4 and IPv6), and none for an unknown family", () => {
+    const rec = (family: number, addr: number[]): Buffer => encodeStruct(ziriz_data_event, {
+      hdr: header(Op.CALL_HOLD, DATA_HDR), peer_family: family, peer_port: 40123, peer_addr: Buffer.from([...addr, ...new Array<number>(16 - addr.length).fill(0)]),
+    }).subarray(0, DATA_HDR);
+    const v4 = decodeRecord(rec(AF_INET, [10, 251, 7, 2]), 0, DATA_HDR);
+    expect(v4.kind === 'data' && v4.peer).to.deep.equal({ ip: '10.251.7.2', port: 40123 });
+    const v6 = decodeRecord(rec(AF_INET6, [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]), 0, DATA_HDR);
+    expect(v6.kind === 'data' && v6.peer).to.deep.equal({ ip: 'fd00::9', port: 40123 });
+    const odd = decodeRecord(rec(7, [1, 2, 3, 4]), 0, DATA_HDR);
+    expect(odd.kind === 'data' && odd.peer).to.equal(undefined);
   });
 
   // One row per kind of garbage.
@@ -49,7 +64,7 @@ describe('ring-buffer record decoders', () => {
     ['unknown op', header(999, 56), 'E_RECORD_UNKNOWN_OP'],
     ['egress op with a header-only body', header(Op.EGRESS, 56), 'E_RECORD_SHORT'],
     ['size field larger than the record', Buffer.concat([header(Op.BENCH, 4096), Buffer.alloc(8)]), 'E_RECORD_SIZE'],
-    ['data record claiming more bytes than it has', encodeStruct(ziriz_data_event, { hdr: header(Op.TLS_DATA, 96), captured: 4000 }).subarray(0, 100), 'E_RECORD_SIZE'],
+    ['data record claiming more bytes than it has', encodeStruct(ziriz_data_event, { hdr: header(Op.TLS_DATA, ziriz_data_event.fields.data.offset), captured: 4000 }).subarray(0, ziriz_data_event.fields.data.offset + 4), 'E_RECORD_SIZE'],
   ];
   for (const [what, buf, code] of garbage) {
     it(`rejects ${what} with ${code}`, () => {

@@ -104,7 +104,7 @@ describe('policy/kernel: ziriz_calls entries', () => {
     // short key
     ['short key', () => ({ key: Buffer.alloc(8), value: Buffer.alloc(8) })],
     // unknown kind
-    ['unknown kind', () => { const b = encodeCallEntry(sample()); b.key.writeUInt16LE(9, 4); return b; }],
+    ['unknown kind', () => { const b = encodeCallEntry(sample()); b.key.writeUInt16LE(42, 4); return b; }],
     // unknown verdict
     ['unknown verdict', () => { const b = encodeCallEntry(sample()); b.value.writeUInt8(77, 0); return b; }],
     // non-zero padding

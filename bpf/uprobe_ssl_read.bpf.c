@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Server side: calls a protected server receives from callers ziriz does not
+ * protect, judged by the server pod's inbound rules (spec.inbound) at the
+ * return of SSL_read / SSL_read_ex (the plaintext is in the server's buffer
+ * and the server has not looked at it yet). Attached per process of a pod
+ * with inbound rules (pid filter), never globally.
+ *
+ * Who sent it: a server reading through a memory BIO (Node.js) has no socket
+ * behind its SSL*, so the caller is the socket this thread read last, noted
+ * by entry probes on libc read/recv/recvfrom/recvmsg/readv (a socket BIO
+ * server reads inside SSL_read: the same rule holds). The first time an SSL*
+ * is seen (its handshake, which happens on the read of its own socket) it is
+ * bound to that peer for the rest of the connection; SSL_free unbinds it.
+ * A caller that cannot be named is treated as not protected: its calls are
+ * judged (fail closed). A caller that is a protected pod of this node and
+ * enforces a category itself was judged before its call left it: that
+ * category is not judged again.
+ */
+#include "common.h"
+#include "data.h"
+#include "call.h"
+#include "fd.h"
+#include "pod_ips.h"
+
+struct zread_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 readbytes; /* SSL_read_ex: size_t *; 0 for SSL_read */
+};
+
+struct zssl_key {
+	__u64 ssl;
+	__u32 tgid;  /* SSL* values repeat across processes */
+	__u32 pad;
+};
+
+/* tid -> the SSL_read in progress on that thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct zread_args);
+} ziriz_recv_args SEC(".maps");
+
+/* tid -> peer of the socket the thread read last. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct zpeer);
+} ziriz_thread_peer SEC(".maps");
+
+/* (tgid, SSL*) -> the connection's peer, bound at its first SSL_read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct zssl_key);
+	__type(value, struct zpeer);
+} ziriz_ssl_peer SEC(".maps");
+
+static __always_inline int zhas_inbound(struct ziriz_identity *id)
+{
+	return id && ((id->cover_enforce | id->cover_audit) >> ZIRIZ_INBOUND_SHIFT) & ZIRIZ_CALL_COVER;
+}
+
+/* Socket reads: remember who is at the other end (entry probe, fd is the first argument). */
+static __always_inline int znote_peer(int fd)
+{
+	struct zpeer p = {};
+	__u64 cgid;
+	__u32 tid;
+
+	if (!zhas_inbound(zidentity_current(&cgid)))
+		return 0;
+	if (zfd_peer(fd, p.addr, &p.port, &p.family) < 0)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&ziriz_thread_peer, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ziriz_recv_sock_read, int fd)
+{
+	return znote_peer(fd);
+}
+
+static __always_inline int zread_enter(void *ssl, void *buf, void *readbytes)
+{
+	struct zread_args a = { .ssl = (__u64)ssl, .buf = (__u64)buf, .readbytes = (__u64)readbytes };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&ziriz_recv_args, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ziriz_recv_ssl_read, void *ssl, void *buf, int num)
+{
+	return zread_enter(ssl, buf, NULL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ziriz_recv_ssl_read_ex, void *ssl, void *buf, __u64 num, void *readbytes)
+{
+	return zread_enter(ssl, buf, readbytes);
+}
+
+/* The connection's peer: bound already, or bound now to the thread's last socket read. */
+static __always_inline struct zpeer *zconn_peer(__u64 ssl, __u32 tgid, __u32 tid)
+{
+	struct zssl_key k = { .ssl = ssl, .tgid = tgid };
+	struct zpeer *p = bpf_map_lookup_elem(&ziriz_ssl_peer, &k);
+
+	if (p)
+		return p;
+	p = bpf_map_lookup_elem(&ziriz_thread_peer, &tid);
+	if (!p)
+		return NULL;
+	bpf_map_update_elem(&ziriz_ssl_peer, &k, p, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&ziriz_ssl_peer, &k);
+}
+
+static __always_inline int zread_return(__s64 got)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct ziriz_identity *id, *caller = NULL;
+	struct zread_args *a;
+	struct zpeer *peer;
+	struct zview vw;
+	__u64 ssl, buf, cgid;
+
+	a = bpf_map_lookup_elem(&ziriz_recv_args, &tid);
+	if (!a)
+		return 0;
+	ssl = a->ssl;
+	buf = a->buf;
+	if (a->readbytes && got == 1) {
+		__u64 n = 0;
+
+		got = bpf_probe_read_user(&n, sizeof(n), (void *)a->readbytes) < 0 ? 0 : (__s64)n;
+	} else if (a->readbytes) {
+		got = 0;
+	}
+	bpf_map_delete_elem(&ziriz_recv_args, &tid);
+	id = zidentity_current(&cgid);
+	if (!zhas_inbound(id))
+		return 0;
+	/* Every return binds: the handshake's SSL_read returns nothing and is the surest moment. */
+	peer = zconn_peer(ssl, pid_tgid >> 32, tid);
+	if (got <= 0 || !buf)
+		return 0;
+	if (peer) {
+		struct ziriz_ip_key k = { .family = peer->family };
+
+		__builtin_memcpy(k.addr, peer->addr, sizeof(k.addr));
+		caller = bpf_map_lookup_elem(&ziriz_pod_ips, &k);
+	}
+	vw = zview_in(id, caller);
+	if (!zcovered(&vw))
+		return 0;
+	return zcall_judge(ZIRIZ_SRC_SSL_READ, ssl, (const void *)buf, got, id, cgid, &vw, peer);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ziriz_recv_ssl_read_ret, int ret)
+{
+	return zread_return(ret);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ziriz_recv_ssl_read_ex_ret, int ret)
+{
+	return zread_return(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ziriz_recv_ssl_free, void *ssl)
+{
+	struct zssl_key k = { .ssl = (__u64)ssl, .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	bpf_map_delete_elem(&ziriz_ssl_peer, &k);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

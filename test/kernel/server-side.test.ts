@@ -1,0 +1,176 @@
+/**
+ * Server-side enforcement on the real kernel: a protected MCP server
+ * (customer-mcp, official MCP SDK over HTTPS, in its own "pod" cgroup and
+ * network namespace) with inbound rules, called by clients in other network
+ * namespaces. Calls from callers ziriz does not protect are judged at the
+ * server's SSL_read return and neutralised in the server's buffer before it
+ * parses them (the tool never runs); a protected agent's calls were judged
+ * before they left it and are not held again. Addresses exist only inside
+ * the namespaces this test creates.
+ */
+import { expect } from 'chai';
+import { needRoot } from '../support/gate.js';
+import { TestNetns, vethPair } from '../support/netns.js';
+import { ToolRig, type AgentClient } from '../support/tool-rig.js';
+import { toolPolicy, toolText } from '../support/tool-policy.js';
+
+const inboundPolicy = {
+  apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'customers-inbound', namespace: 'payments' },
+  spec: {
+    selector: { matchLabels: { app: 'customer-mcp' } },
+    inbound: {
+      callers: [
+        { name: 'office', cidr: '10.251.7.0/24' },
+        { name: 'batch', selector: { matchLabels: { app: 'batch-job' } } },
+      ],
+      mcp: {
+        tools: [
+          { name: 'get_customer' },
+          { name: 'get_all_customers', callers: ['office'], arguments: { filter: { notIn: ['none'] } } },
+          { name: 'delete_customer', callers: ['batch'] },
+        ],
+      },
+    },
+  },
+};
+
+// The protected agent may delete customers by its own policy; the server's inbound rules are for other callers.
+const agentPolicy = toolPolicy({ mcp: { tools: [{ name: 'get_customer' }, { name: 'delete_customer' }] } });
+
+describe('kernel: server side, calls to a protected MCP server from callers ziriz does not protect', function () {
+  this.timeout(120_000);
+  const rig = new ToolRig();
+  const spaces: TestNetns[] = [];
+  let office: AgentClient;
+  let batch: AgentClient;
+  let agent: AgentClient;
+
+  const heldOnServer = (): number => rig.holdsSeen.filter((h) => h.pid === rig.serverPid).length;
+
+  before(async function () {
+    needRoot(this);
+    const ns = (n: string): TestNetns => {
+      const x = TestNetns.create(n);
+      spaces.push(x);
+      return x;
+    };
+    const srv = ns('zsrv');
+    const a = ns('zoffice');
+    const b = ns('zagent');
+    const c = ns('zbatch');
+    vethPair({ ns: srv, name: 'zs-a', addrs: ['10.251.7.1/24'] }, { ns: a, name: 'za', addrs: ['10.251.7.2/24'] });
+    vethPair({ ns: srv, name: 'zs-b', addrs: ['10.251.8.1/24'] }, { ns: b, name: 'zb', addrs: ['10.251.8.2/24'] });
+    vethPair({ ns: srv, name: 'zs-c', addrs: ['10.251.9.1/24'] }, { ns: c, name: 'zc', addrs: ['10.251.9.2/24'] });
+    await rig.start([inboundPolicy, agentPolicy], {
+      agentPodIPs: ['10.251.8.2'],
+      peers: [{ namespace: 'payments', labels: { app: 'batch-job' }, podIPs: ['10.251.9.2'] }],
+      server: { protect: true, netns: srv, podIPs: ['10.251.7.1', '10.251.8.1', '10.251.9.1'], certIps: ['10.251.7.1', '10.251.8.1', '10.251.9.1'] },
+    });
+    office = await rig.client(true, {}, { protect: false, netns: a, serverIp: '10.251.7.1' });
+    batch = await rig.client(true, {}, { protect: false, netns: c, serverIp: '10.251.9.1' });
+    agent = await rig.client(true, {}, { protect: true, netns: b, serverIp: '10.251.8.1' });
+  });
+
+  after(async () => {
+    await rig.stop();
+    for (const s of spaces) s.remove();
+  });
+
+  it('probed the server process on the receiving side (held at exec, then SSL_read return probes)', () => {
+    expect(rig.probes.has(rig.serverPid) || rig.probes.linkCount > 0).to.equal(true);
+    expect(rig.probes.linkCount).to.be.greaterThan(0);
+  });
+
+  it('lets an allowed tool run for an unprotected caller', async () => {
+    const r = await office.send({ op: 'mcp', tool: 'get_customer', args: { id: 1 } });
+    expect(toolText(r)).to.include('"name":"Ada"');
+    expect(rig.ranTools()).to.include('get_customer');
+  });
+
+  it('blocks a tool the caller may not call: the server answers an error, the tool never runs, the verdict names the caller', async () => {
+    const before = rig.ranTools().length;
+    const held = heldOnServer();
+    const r = await office.send({ op: 'mcp', tool: 'delete_customer', args: { id: 2 } });
+    expect(toolText(r)).to.match(/error|isError/i);
+    expect(rig.ranTools().slice(before)).to.deep.equal([]);
+    expect(heldOnServer()).to.be.greaterThan(held);
+    const v = rig.verdicts.find((x) => x.reason === 'ToolCallBlocked' && x.target.includes('delete_customer'));
+    expect(v?.pod?.pod).to.equal('customer-mcp-0');
+    expect(v?.target).to.include('from 10.251.7.2');
+    expect(v?.rule).to.equal('spec.inbound.mcp.tools[2].callers');
+    expect(v?.detail?.probe).to.equal('SSL_read');
+  });
+
+  it('judges arguments on the server side: filter "active" runs, filter "none" is blocked', async () => {
+    const ok = await office.send({ op: 'mcp', tool: 'get_all_customers', args: { filter: 'active' } });
+    expect(toolText(ok)).to.include('Ada');
+    const before = rig.ranTools().length;
+    const bad = await office.send({ op: 'mcp', tool: 'get_all_customers', args: { filter: 'none' } });
+    expect(toolText(bad)).to.match(/error|isError/i);
+    expect(rig.ranTools().slice(before)).to.deep.equal([]);
+    expect(rig.verdicts.some((x) => x.rule === 'spec.inbound.mcp.tools[1].arguments.filter')).to.equal(true);
+  });
+
+  it('names a caller pod by its labels: the batch job may delete, and may not bulk-read (not an office caller)', async () => {
+    const del = await batch.send({ op: 'mcp', tool: 'delete_customer', args: { id: 3 } });
+    expect(toolText(del)).to.not.match(/isError/);
+    expect(rig.ranTools()).to.include('delete_customer');
+    const before = rig.ranTools().length;
+    const bulk = await batch.send({ op: 'mcp', tool: 'get_all_customers', args: { filter: 'active' } });
+    expect(toolText(bulk)).to.match(/error|isError/i);
+    expect(rig.ranTools().slice(before)).to.deep.equal([]);
+  });
+
+  it("leaves a protected agent's calls to its own policy: allowed there, not held again on the server", async () => {
+    const held = heldOnServer();
+    const before = rig.ranTools().filter((t) => t === 'delete_customer').length;
+    const r = await agent.send({ op: 'mcp', tool: 'delete_customer', args: { id: 4 } });
+    expect(toolText(r)).to.not.match(/isError/);
+    expect(rig.ranTools().filter((t) => t === 'delete_customer').length).to.equal(before + 1);
+    expect(heldOnServer()).to.equal(held);
+  });
+
+  it("blocks on the agent's side what its own policy denies (the server never sees it)", async () => {
+    const before = rig.ranTools().length;
+    const r = await agent.send({ op: 'mcp', tool: 'get_all_customers', args: { filter: 'active' } });
+    expect(toolText(r)).to.match(/error|isError/i);
+    expect(rig.ranTools().slice(before)).to.deep.equal([]);
+    const v = rig.verdicts.filter((x) => x.reason === 'ToolCallBlocked').at(-1);
+    expect(v?.pod?.pod).to.equal('gpt-orchestrator-0');
+    expect(v?.detail?.probe).to.equal('SSL_write');
+  });
+});
+
+describe('kernel: server side in Audit mode reports what Enforce would block, and blocks nothing', function () {
+  this.timeout(120_000);
+  const rig = new ToolRig();
+  let ns: TestNetns | undefined;
+  let caller: TestNetns | undefined;
+  let client: AgentClient;
+
+  before(async function () {
+    needRoot(this);
+    ns = TestNetns.create('zsrva');
+    caller = TestNetns.create('zcalla');
+    vethPair({ ns, name: 'zs-x', addrs: ['10.251.10.1/24'] }, { ns: caller, name: 'zx', addrs: ['10.251.10.2/24'] });
+    const audit = { ...inboundPolicy, spec: { ...inboundPolicy.spec, mode: 'Audit' } };
+    await rig.start([audit], { server: { protect: true, netns: ns, podIPs: ['10.251.10.1'], certIps: ['10.251.10.1'] } });
+    client = await rig.client(true, {}, { protect: false, netns: caller, serverIp: '10.251.10.1' });
+  });
+
+  after(async () => {
+    await rig.stop();
+    ns?.remove();
+    caller?.remove();
+  });
+
+  it('lets a denied call run and reports ToolCallAudited on the server pod, naming the caller; the server is never stopped', async () => {
+    const r = await client.send({ op: 'mcp', tool: 'delete_customer', args: { id: 5 } });
+    expect(toolText(r)).to.not.match(/isError/);
+    expect(rig.ranTools()).to.include('delete_customer');
+    const v = rig.verdicts.find((x) => x.reason === 'ToolCallAudited');
+    expect(v?.pod?.pod).to.equal('customer-mcp-0');
+    expect(v?.target).to.include('from 10.251.10.2');
+    expect(rig.holdsSeen.filter((h) => h.pid === rig.serverPid)).to.deep.equal([]);
+  });
+});
