@@ -22,13 +22,15 @@ import { policyTest } from './policy-test.js';
 import type { Io } from './policy-test.js';
 
 export const USAGE = `usage:
-  ziriz policy test -f FILE [-f FILE...] (--request JSON | --requests FILE)... [--output text|json]
+  ziriz policy test -f FILE [-f FILE...] (--request JSON | --requests FILE)... [--inbound] [--output text|json]
   ziriz policy validate -f FILE [-f FILE...]
   ziriz policy compile -f FILE [-f FILE...] [--policy-id N]
   ziriz crd                      print the AgentPolicy CustomResourceDefinition
 
 A request is JSON such as {"kind":"mcp","tool":"get_customer","arguments":{"id":"42"}}.
-A requests file (YAML or JSON) lists cases {name, request, expect: allow|deny|audit}.
+A requests file (YAML or JSON) lists cases {name, request, expect: allow|deny|audit, inbound?}.
+--inbound (or inbound: true in a case): a call the selected pods receive, judged by their
+inbound rules; the request's target is the caller ({ip, namespace, labels}).
 Exit codes: 0 ok, 1 unexpected verdict, 2 usage or input error.`;
 
 function parse(args: string[]) {
@@ -39,6 +41,7 @@ function parse(args: string[]) {
       file: { type: 'string', short: 'f', multiple: true },
       request: { type: 'string', short: 'r', multiple: true },
       requests: { type: 'string', multiple: true },
+      inbound: { type: 'boolean' },
       output: { type: 'string', short: 'o' },
       'policy-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -64,7 +67,7 @@ function dispatch(args: string[], io: Io): number {
     case 'test': {
       const output = values.output ?? 'text';
       if (output !== 'text' && output !== 'json') throw new CliUsageError('--output must be text or json');
-      return policyTest({ files, requests: values.request ?? [], requestFiles: values.requests ?? [], json: output === 'json' }, io);
+      return policyTest({ files, requests: values.request ?? [], requestFiles: values.requests ?? [], json: output === 'json', inbound: values.inbound === true }, io);
     }
     case 'validate':
       return policyValidate(files, io);

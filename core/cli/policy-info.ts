@@ -31,8 +31,9 @@ export function policyCompile(files: readonly string[], policyId: number, io: Io
   io.out(`summary: ${policySetSummary(set)}`);
   io.out(`digest: ${policySetDigest(set)}`);
   io.out(`identity: policy_id=${policyId} cover_enforce=0x${bits.enforce.toString(16)} cover_audit=0x${bits.audit.toString(16)} action=${set.action}`);
-  for (const e of callEntries(set, policyId)) {
-    const rule = set.rules[e.ruleId];
+  const inbound = set.inbound ? callEntries(set.inbound, policyId, { inbound: true }).map((e) => ({ e, rules: set.inbound?.rules ?? [] })) : [];
+  for (const { e, rules } of [...callEntries(set, policyId).map((x) => ({ e: x, rules: set.rules })), ...inbound]) {
+    const rule = rules[e.ruleId];
     const name = e.nameHash === 0n ? '(default)' : e.names.join(' | ');
     io.out(`calls: ${KIND_NAME[e.kind] ?? e.kind} ${name} hash=0x${e.nameHash.toString(16)} -> ${VERDICT_NAME[e.verdict] ?? e.verdict} rule=${e.ruleId}${rule === undefined || e.ruleId === 0 ? '' : ` (${rule.policy} ${rule.path})`}`);
   }

@@ -25,6 +25,8 @@ export interface Io {
 export interface TestOptions {
   readonly files: readonly string[];
   readonly requests: readonly string[];
+  /** --request values are calls received by the selected pods (judged by inbound rules). */
+  readonly inbound?: boolean;
   readonly requestFiles: readonly string[];
   readonly json: boolean;
 }
@@ -54,7 +56,7 @@ function loadCases(opts: TestOptions, read: ReadText): TestCase[] {
     } catch (err) {
       throw new CliInputError(`--request #${i + 1}`, 'not valid JSON', { cause: err });
     }
-    cases.push(...parseCases(`--request #${i + 1}`, JSON.stringify([request])));
+    cases.push(...parseCases(`--request #${i + 1}`, JSON.stringify([opts.inbound === true ? { request, inbound: true } : request])));
   });
   for (const file of opts.requestFiles) cases.push(...parseCases(file, readOrFail(file, read)));
   return cases;
@@ -65,7 +67,14 @@ function line(c: TestCase, v: PolicyVerdict): string {
   const verdict = v.verdict.toUpperCase().padEnd(5);
   const rule = v.policy === '' && v.rule === '' ? '-' : `${v.policy === '' ? '-' : v.policy} ${v.rule === '' ? '-' : v.rule}`;
   const miss = c.expect !== undefined && c.expect !== v.verdict ? ` (expected ${c.expect.toUpperCase()})` : '';
-  return `${status} ${verdict} ${c.name ?? describeRequest(c.request)} | ${rule} | ${v.reason}${miss}`;
+  return `${status} ${verdict} ${c.inbound === true ? 'inbound ' : ''}${c.name ?? describeRequest(c.request)} | ${rule} | ${v.reason}${miss}`;
+}
+
+/** A case by the set's outbound rules, or its inbound rules (none: nothing covers the call). */
+function judge(s: CompiledPolicySet, c: TestCase): PolicyVerdict {
+  if (c.inbound !== true) return evaluate(s, c.request);
+  if (s.inbound === undefined) return { verdict: 'allow', policy: '', rule: '', ruleId: 0, reason: 'no inbound rules cover this' };
+  return evaluate(s.inbound, c.request);
 }
 
 /** Returns the exit code: 0 all as expected, 1 some verdict unexpected. */
@@ -84,7 +93,7 @@ export function policyTest(opts: TestOptions, io: Io): number {
       s = compile(chosen);
       sets.set(key, s);
     }
-    const v = evaluate(s, c.request);
+    const v = judge(s, c);
     if (c.expect !== undefined && c.expect !== v.verdict) unexpected++;
     io.out(opts.json ? JSON.stringify({ name: c.name ?? describeRequest(c.request), expect: c.expect, ...v }) : line(c, v));
   }

@@ -12,6 +12,8 @@ export interface TestCase {
   readonly name?: string;
   readonly request: unknown;
   readonly expect?: VerdictName;
+  /** Judge by the policies' inbound rules (a call received by the selected pods; target = the caller). */
+  readonly inbound?: boolean;
 }
 
 const VERDICTS: readonly string[] = ['allow', 'deny', 'audit'];
@@ -22,8 +24,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function toCase(source: string, index: number, item: unknown): TestCase {
   if (!isObject(item) || !('request' in item)) return { request: item };
-  const { name, request, expect } = item;
+  const { name, request, expect, inbound } = item;
   if (name !== undefined && typeof name !== 'string') throw new CliInputError(source, `case ${index}: name must be a string`);
+  if (inbound !== undefined && typeof inbound !== 'boolean') throw new CliInputError(source, `case ${index}: inbound must be true or false`);
   if (expect !== undefined && (typeof expect !== 'string' || !VERDICTS.includes(expect.toLowerCase()))) {
     throw new CliInputError(source, `case ${index}: expect must be one of allow, deny, audit`);
   }
@@ -31,6 +34,7 @@ function toCase(source: string, index: number, item: unknown): TestCase {
     request,
     ...(name === undefined ? {} : { name }),
     ...(expect === undefined ? {} : { expect: expect.toLowerCase() as VerdictName }),
+    ...(inbound === true ? { inbound } : {}),
   };
 }
 

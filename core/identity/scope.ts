@@ -8,7 +8,7 @@
  */
 import { ROLE_KEY, SYSTEM_NAMESPACES, isRole, type ZirizRole } from './contract.js';
 import type { AgentPolicy, PeerRef } from '../policy/model.js';
-import { policyRef } from '../policy/model.js';
+import { policyRef, restrictsOwnCalls } from '../policy/model.js';
 import { selectPolicies } from '../policy/select.js';
 import { selectorMatches } from '../policy/selector.js';
 
@@ -50,12 +50,6 @@ export function policiesNamingServer(policies: readonly AgentPolicy[], pod: PodS
   );
 }
 
-/** Does the policy say what its pods may do (rather than only what may be called on them)? */
-function hasOutbound(p: AgentPolicy): boolean {
-  const s = p.spec;
-  return [s.mcp, s.a2a, s.http, s.egress, s.process, s.files].some((x) => x !== undefined) || s.inbound === undefined;
-}
-
 function declared(pod: PodScopeInput, ctx: ScopeContext): { role: ZirizRole; why: string } | undefined {
   const sources: [string | undefined, string][] = [
     [pod.labels?.[ROLE_KEY], `pod label ${ROLE_KEY}`],
@@ -77,7 +71,7 @@ export function scopeOf(pod: PodScopeInput, ctx: ScopeContext): Scope {
   const selecting = selectPolicies(ctx.policies, { namespace: pod.namespace, labels: pod.labels ?? {} });
   const d = declared(pod, ctx);
   if (d) return { inScope: true, role: d.role, why: d.why, selecting };
-  const first = selecting.find(hasOutbound);
+  const first = selecting.find((p) => restrictsOwnCalls(p.spec));
   if (first) return { inScope: true, role: 'agent', why: `selected by AgentPolicy ${policyRef(first)}`, selecting };
   const serving = selecting.find((p) => p.spec.inbound !== undefined);
   if (serving) return { inScope: true, role: 'mcp-server', why: `selected by the inbound rules of AgentPolicy ${policyRef(serving)}`, selecting };

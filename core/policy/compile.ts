@@ -22,7 +22,7 @@ import type {
 } from './compiled.js';
 import { nameMatcher } from './glob.js';
 import type { AgentPolicy, CallRule, CallerRef, Category, HttpSection, PeerRef } from './model.js';
-import { CATEGORIES, policyRef } from './model.js';
+import { CATEGORIES, policyRef, restrictsOwnCalls } from './model.js';
 import { parseAgentPolicy } from './parse.js';
 import type { ParseOptions } from './parse.js';
 import { checkEgressCapacity } from './kernel/egress.js';
@@ -226,7 +226,8 @@ export function compile(policies: readonly unknown[], opts: ParseOptions = {}): 
   const b = new SetBuilder();
   for (const p of parsed) addPolicy(b, p);
   addLoopback(b, parsed);
-  const enforcing = parsed.filter((p) => p.spec.mode === 'Enforce');
+  // An inbound-only policy's action does not reach the pod's own calls (inbound denials are always Block).
+  const enforcing = parsed.filter((p) => p.spec.mode === 'Enforce' && restrictsOwnCalls(p.spec));
   const set = built(b, parsed, enforcing.some((p) => p.spec.action === 'Kill') ? 'Kill' : 'Block');
   checkEgressCapacity(set);
   const withInbound = parsed.filter((p) => p.spec.inbound !== undefined);

@@ -42,6 +42,7 @@ export function policySetSummary(set: CompiledPolicySet): string {
     ...lists,
     `action ${set.action}`,
     `${set.rules.length - 1} rules`,
+    ...(set.inbound ? [`inbound: ${coveredCategories(set.inbound).enforce.join(',') || '-'} enforced, ${coveredCategories(set.inbound).audit.join(',') || '-'} audited, ${set.inbound.rules.length - 1} rules`] : []),
   ];
   return parts.join('; ');
 }

@@ -202,6 +202,14 @@ export interface AgentPolicy {
   readonly spec: AgentPolicySpec;
 }
 
+/**
+ * Does the policy say what its pods may do themselves (outbound sections, or
+ * host access for agent pods), rather than only what may be called on them?
+ */
+export function restrictsOwnCalls(spec: AgentPolicySpec): boolean {
+  return [spec.mcp, spec.a2a, spec.http, spec.egress, spec.process, spec.files, spec.hostAccess].some((x) => x !== undefined) || spec.inbound === undefined;
+}
+
 /** `namespace/name`, the id used in verdicts, Events and annotations. */
 export function policyRef(p: Pick<AgentPolicy, 'namespace' | 'name'>): string {
   return `${p.namespace}/${p.name}`;
