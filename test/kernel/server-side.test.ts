@@ -9,7 +9,9 @@
  * the namespaces this test creates.
  */
 import { expect } from 'chai';
+import { processState } from '../../node-agent/src/kernel/proc-state.js';
 import { needRoot } from '../support/gate.js';
+import { waitFor } from '../support/processes.js';
 import { TestNetns, vethPair } from '../support/netns.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
 import { toolPolicy, toolText } from '../support/tool-policy.js';
@@ -77,7 +79,7 @@ describe('kernel: server side, calls to a protected MCP server from callers ziri
   });
 
   it('probed the server process on the receiving side (held at exec, then SSL_read return probes)', () => {
-    expect(rig.probes.has(rig.serverPid) || rig.probes.linkCount > 0).to.equal(true);
+    expect(rig.probes.has(rig.serverPid)).to.equal(true);
     expect(rig.probes.linkCount).to.be.greaterThan(0);
   });
 
@@ -128,6 +130,19 @@ describe('kernel: server side, calls to a protected MCP server from callers ziri
     expect(toolText(r)).to.not.match(/isError/);
     expect(rig.ranTools().filter((t) => t === 'delete_customer').length).to.equal(before + 1);
     expect(heldOnServer()).to.equal(held);
+  });
+
+  it('leaves the server stopped while no agent reads the ring; the sweep judges the call by the inbound rules (caller unknown then: fail closed)', async () => {
+    const ran = rig.ranTools().length;
+    rig.pauseEvents();
+    const answer = office.send({ op: 'mcp', tool: 'delete_customer', args: { id: 6 } }, 60_000);
+    expect(await waitFor(() => processState(rig.serverPid) === 'T' && rig.holdEntries() === 1, 10_000), 'server stopped by its SSL_read probe').to.equal(true);
+    expect(rig.sweepLeftovers(0)).to.deep.equal({ judged: 1, dropped: 0 });
+    expect(toolText(await answer)).to.match(/error|isError/i);
+    expect(rig.ranTools().slice(ran)).to.deep.equal([]);
+    rig.resumeEvents();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.holdEntries()).to.equal(0);
   });
 
   it("blocks on the agent's side what its own policy denies (the server never sees it)", async () => {
