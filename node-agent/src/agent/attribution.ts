@@ -31,6 +31,8 @@ export class Attribution {
     this.byIp = new Map();
     this.labelsByIp = new Map();
     for (const peer of peers) {
+      // A host-network pod's IP is the node's: it names no pod, neither in reports nor as a caller.
+      if (peer.hostNetwork === true) continue;
       for (const ip of peer.podIPs) {
         this.byIp.set(ip, { namespace: peer.namespace, name: peer.name });
         this.labelsByIp.set(ip, { namespace: peer.namespace, labels: peer.labels });
@@ -42,10 +44,10 @@ export class Attribution {
       for (const c of plan.resolution.containers) {
         this.byCgroup.set(String(c.id), { plan, container: { name: plan.facts.containerNames[c.containerId] ?? '', id: c.containerId } });
       }
+      if (plan.facts.hostNetwork) continue; // its IP is the node's (see above)
       for (const ip of plan.facts.podIPs) {
         this.byIp.set(ip, this.identityOf(plan));
-        // A host-network pod's IP is the node's: callers from it are not this pod.
-        if (!plan.facts.hostNetwork) this.labelsByIp.set(ip, { namespace: plan.facts.namespace, labels: plan.facts.labels });
+        this.labelsByIp.set(ip, { namespace: plan.facts.namespace, labels: plan.facts.labels });
       }
     }
   }

@@ -30,6 +30,8 @@ export interface PeerPod {
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly podIPs: readonly string[];
+  /** Its IPs are the node's: they name no pod (reachable there, but a caller from there is not this pod). */
+  readonly hostNetwork?: boolean;
 }
 
 export interface DesiredInput {

@@ -146,11 +146,13 @@ export class Reconciler {
   }
 
   private async peers(policies: readonly AgentPolicy[]): Promise<(PeerPod & { name: string })[]> {
-    const needed = policies.some((p) => p.spec.egress?.rules.some((r) => r.to.some((t) => t.selector !== undefined)));
+    // Pods of other nodes matter when a policy names pods by label: egress destinations, inbound callers.
+    const needed = policies.some((p) => p.spec.egress?.rules.some((r) => r.to.some((t) => t.selector !== undefined)) ||
+      p.spec.inbound?.callers.some((c) => c.selector !== undefined));
     const pods: readonly Pod[] = needed ? await this.d.watch.clusterPods() : this.d.watch.nodePods.list();
     return pods.flatMap((p) => {
       const f = podFacts(p);
-      return f ? [{ namespace: f.namespace, name: f.name, labels: f.labels, podIPs: f.podIPs }] : [];
+      return f ? [{ namespace: f.namespace, name: f.name, labels: f.labels, podIPs: f.podIPs, hostNetwork: f.hostNetwork }] : [];
     });
   }
 

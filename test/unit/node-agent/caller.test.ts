@@ -102,6 +102,15 @@ describe('node agent: the caller of a received call (calls/caller.ts)', () => {
       expect(c).to.not.have.property('namespace');
     });
 
+    it('a host-network pod among the cluster peers names no caller either (nor the node IP in reports)', () => {
+      const a = attribution([
+        { namespace: 'jobs', name: 'batch-0', labels: { app: 'batch' }, podIPs: [BATCH_IP] },
+        { namespace: 'monitoring', name: 'node-exporter-abc', labels: { app: 'node-exporter' }, podIPs: [HOST_IP], hostNetwork: true },
+      ]);
+      expect(callerFacts({ peer: { ip: HOST_IP, port: 2 } }, a)).to.deep.equal({ ip: HOST_IP, port: 2 });
+      expect(callerFacts({ peer: { ip: BATCH_IP, port: 3 } }, a)).to.have.property('labels');
+    });
+
     it('forgets a peer the next update does not list', () => {
       const a = attribution();
       expect(callerFacts({ peer: { ip: BATCH_IP, port: 1 } }, a)).to.have.property('labels');
