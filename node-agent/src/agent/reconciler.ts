@@ -147,8 +147,10 @@ export class Reconciler {
 
   private async peers(policies: readonly AgentPolicy[]): Promise<(PeerPod & { name: string })[]> {
     // Pods of other nodes matter when a policy names pods by label: egress destinations, inbound callers.
-    const needed = policies.some((p) => p.spec.egress?.rules.some((r) => r.to.some((t) => t.selector !== undefined)) ||
-      p.spec.inbound?.callers.some((c) => c.selector !== undefined));
+    const byLabel = (p: AgentPolicy): boolean =>
+      (p.spec.egress?.rules.some((r) => r.to.some((t) => t.selector !== undefined)) ?? false) ||
+      (p.spec.inbound?.callers.some((c) => c.selector !== undefined) ?? false);
+    const needed = policies.some(byLabel);
     const pods: readonly Pod[] = needed ? await this.d.watch.clusterPods() : this.d.watch.nodePods.list();
     return pods.flatMap((p) => {
       const f = podFacts(p);
