@@ -1,11 +1,14 @@
 /**
  * Per-connection state of the bytes the agent has seen (only held or audited
- * writes reach it): an HTTP request stream, or raw JSON-RPC text when the
- * request line was sent in an earlier (allowed) write. Bounded: the oldest
- * connections are forgotten first.
+ * data reaches it): an HTTP request stream, raw JSON-RPC text when the
+ * request line was sent in an earlier (allowed) write, or, for a pod that
+ * serves, HTTP responses and Server-Sent Events (sse.ts) whose JSON-RPC
+ * messages are judged one by one. Bounded: the oldest connections are
+ * forgotten first.
  */
 import { RequestStream, startsWithRequestLine, type HttpRequest } from './http.js';
-import { classifyBody, classifyRequest, type Classified } from './classify.js';
+import { classifyBody, classifyRequest, type Call, type Classified } from './classify.js';
+import { looksLikeSse, parseSse } from './sse.js';
 
 export interface Analysis extends Classified {
   /** The message is not complete yet: its tail is in a later write. */
@@ -71,6 +74,10 @@ export class ConnStreams {
   /** Add one write's bytes to the connection and say what calls complete in it. */
   push(key: string, data: Buffer, host?: string): Analysis {
     const s = this.state(key);
+    if (!s.http && s.json === undefined && !startsWithRequestLine(data)) {
+      const served = servedCalls(data.toString('utf8'));
+      if (served !== null) return { ...served, incomplete: false };
+    }
     if (s.http || (s.json === undefined && startsWithRequestLine(data))) {
       s.http ??= new RequestStream();
       let reqs: HttpRequest[];
@@ -99,6 +106,40 @@ export class ConnStreams {
     delete s.json;
     return { ...c, incomplete: false };
   }
+}
+
+const RESPONSE_RE = /^HTTP\/1\.[01] \d{3}[ \r]/;
+
+/** Requests (methods) among the JSON-RPC messages of event data; data that is not JSON is not a message. */
+function sseCalls(text: string): Classified {
+  const calls: Call[] = [];
+  for (const e of parseSse(text).events) {
+    const c = classifyBody(Buffer.from(e.data));
+    if (c.parsed) calls.push(...c.calls);
+  }
+  return { calls };
+}
+
+/**
+ * What a pod that serves writes: an HTTP response (head and body) or event
+ * stream data. Responses carry no calls unless a JSON-RPC request rides in
+ * them (an event with a method); an unfinished response or event is not a
+ * message in progress to hold the connection for. Null: not a response.
+ */
+function servedCalls(text: string): Classified | null {
+  if (RESPONSE_RE.test(text)) {
+    const end = text.indexOf('\r\n\r\n');
+    if (end < 0) return { calls: [] };
+    const head = text.slice(0, end).toLowerCase();
+    const body = /\r\ntransfer-encoding:[^\r]*chunked/.test(head) ? stripChunkFraming(text.slice(end + 4)) : text.slice(end + 4);
+    if (/\r\ncontent-type:[^\r]*text\/event-stream/.test(head)) return sseCalls(body);
+    const c = body.trim() === '' ? { calls: [], parsed: true } : classifyBody(Buffer.from(body));
+    return { calls: c.parsed ? c.calls : [] };
+  }
+  // Event data without its response head (the head went out in an earlier write). A
+  // request body never starts with an event field: it is JSON, judged as such below.
+  const body = stripChunkFraming(text);
+  return looksLikeSse(body) ? sseCalls(body) : null;
 }
 
 /** A chunked body seen without its headers: drop "size\r\n" lines and the terminating chunk. */
