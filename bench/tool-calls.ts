@@ -13,14 +13,17 @@
  * Run as root: hack/bench tool-calls.
  */
 import { runAsAgent } from './agent-runtime.js';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DEFAULT_NICE, DEFAULT_RT_PRIORITY } from '../node-agent/src/agent/config.js';
 import { ensureKernelMounts } from '../node-agent/src/kernel/mounts.js';
 import { realtimeWhileWaiting, stopRealtime } from '../node-agent/src/kernel/realtime.js';
 import { REPO } from '../test/support/kustomize.js';
 import { waitForLine } from '../test/support/lines.js';
+import { TestNetns, vethPair } from '../test/support/netns.js';
+import { waitFor } from '../test/support/processes.js';
 import { testCert } from '../test/support/tls.js';
 import { ToolRig } from '../test/support/tool-rig.js';
 
@@ -34,6 +37,29 @@ const POLICY = {
     mcp: { tools: [{ name: 'get_customer', effect: 'Allow' }] },
   },
 };
+
+/**
+ * (e): what unprotected callers may call on customer-mcp. get_customer is allowed by name (passes
+ * in the kernel); get_all_customers only with an argument the kernel cannot decide (held, judged in
+ * userspace).
+ */
+const INBOUND = {
+  apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'bench-inbound', namespace: 'payments' },
+  spec: {
+    selector: { matchLabels: { app: 'customer-mcp' } },
+    inbound: {
+      mcp: {
+        tools: [
+          { name: 'get_customer' },
+          { name: 'get_all_customers', arguments: { filter: { notIn: ['none'] } } },
+        ],
+      },
+    },
+  },
+};
+/** (e) addresses, only inside the namespaces the benchmark creates. */
+const E_SERVER_IP = '10.251.40.1';
+const E_CLIENT_IP = '10.251.40.2';
 
 function wrk(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -78,8 +104,8 @@ const f = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFract
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Calls bench/apps/mcp-loop makes before it starts counting. */
 const WARMUP_CALLS = 20;
-/** BENCH_ONLY=d (or a, b, c, any combination) runs only those parts. */
-const ONLY = process.env.BENCH_ONLY ?? 'abcd';
+/** BENCH_ONLY=d (or a, b, c, e, any combination) runs only those parts. */
+const ONLY = process.env.BENCH_ONLY ?? 'abcde';
 
 function median(xs: number[]): number {
   return pct(xs, 50);
@@ -119,6 +145,145 @@ async function helloRound(on: boolean): Promise<number> {
   } finally {
     await rig?.stop();
     hello.stop();
+  }
+}
+
+/** bench/apps/mcp-loop in the caller's network namespace, not protected, against `url`. */
+async function loopFrom(rig: ToolRig, caller: TestNetns, url: string, tool: string, args: string): Promise<{ calls: number; errors: number; seconds: number }> {
+  const child = rig.procs.start('nsenter', [`--net=${caller.path}`, process.execPath, LOOP, url, tool, String(SECONDS), args], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: rig.certFile },
+  });
+  setPriority(child.pid ?? 0, 0);
+  const fin = await rig.procs.wait(child, (SECONDS + 30) * 1000);
+  const [calls, errors, seconds] = fin.stdout.trim().split(' ').map(Number);
+  if (calls === undefined || !Number.isFinite(calls)) throw new Error(`mcp-loop: ${fin.stdout} ${fin.stderr}`);
+  return { calls, errors: errors ?? 0, seconds: seconds ?? SECONDS };
+}
+
+interface ProgInfo { id: number; name: string; type: string; run_cnt?: number; run_time_ns?: number }
+
+/** Ids of the BPF programs this process holds open (/proc/self/fdinfo: prog_id). */
+function ownProgramIds(): Set<number> {
+  const ids = new Set<number>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
+      const m = /^prog_id:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      if (m?.[1]) ids.add(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return ids;
+}
+
+/**
+ * run_cnt of the uprobe programs this process loaded (kernel.bpf_stats_enabled must be on), by
+ * name: only its own, other engineers' rigs load the same programs.
+ */
+function uprobeRunCounts(own: Set<number>): { runs: Map<string, number>; ns: number } {
+  const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8', maxBuffer: 64 << 20 })) as ProgInfo[];
+  const runs = new Map<string, number>();
+  let ns = 0;
+  for (const p of progs) {
+    if (p.type !== 'kprobe' || !own.has(p.id)) continue;
+    runs.set(p.name, (runs.get(p.name) ?? 0) + (p.run_cnt ?? 0)); // bpftool leaves run_cnt out while 0
+    ns += p.run_time_ns ?? 0;
+  }
+  return { runs, ns };
+}
+
+const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
+
+/** (e) the server side, one rig: a protected customer-mcp and a plain one in the same namespace. */
+async function serverSide(): Promise<void> {
+  const spaces: TestNetns[] = [];
+  const rig = new ToolRig();
+  try {
+    const srv = TestNetns.create('zbsrv');
+    spaces.push(srv);
+    const caller = TestNetns.create('zbcall');
+    spaces.push(caller);
+    vethPair({ ns: srv, name: 'zbe-s', addrs: [`${E_SERVER_IP}/24`] }, { ns: caller, name: 'zbe-c', addrs: [`${E_CLIENT_IP}/24`] });
+    await rig.start([INBOUND], {
+      serverEnv: { WORK_MS: '1' },
+      server: { protect: true, netns: srv, podIPs: [E_SERVER_IP], certIps: [E_SERVER_IP] },
+    });
+    if (!(await waitFor(() => rig.probes.has(rig.serverPid), 10_000))) throw new Error('the protected server was not probed');
+    // The same server outside the pod cgroup: same namespace, certificate, work and side-effects file.
+    const plain = rig.procs.start('nsenter', [`--net=${srv.path}`, process.execPath, join(REPO, 'dist/hack/apps/customer-mcp.js')], {
+      env: {
+        ...process.env, SIDE_EFFECTS: rig.sideEffects, PORT: '0', HOST: '0.0.0.0', WORK_MS: '1',
+        ZIRIZ_TLS_CERT: rig.certFile, ZIRIZ_TLS_KEY: join(dirname(rig.certFile), 'tls.key'),
+      },
+    });
+    const plainPort = Number((await waitForLine(plain, 'listening', 20_000)).split(' ')[1]);
+    const protectedUrl = `https://${E_SERVER_IP}:${rig.serverPort}`;
+    const plainUrl = `https://${E_SERVER_IP}:${plainPort}`;
+    const serverHolds = (): number => rig.holdsSeen.filter((h) => h.pid === rig.serverPid).length;
+
+    // 1. Allowed by name: alternating rounds, the plain server first.
+    const u: number[] = [];
+    const p: number[] = [];
+    let errors = 0;
+    const held0 = serverHolds();
+    for (let r = 0; r < ROUNDS; r++) {
+      const a = await loopFrom(rig, caller, plainUrl, 'get_customer', '{"id":1}');
+      u.push(a.calls / a.seconds);
+      const b = await loopFrom(rig, caller, protectedUrl, 'get_customer', '{"id":1}');
+      p.push(b.calls / b.seconds);
+      errors += a.errors + b.errors;
+    }
+    process.stdout.write(`(e) server side, unprotected MCP client -> customer-mcp (tool allowed by name, ~1 ms of work), median of ${ROUNDS} alternating rounds: ${f(median(u))} calls/s server not protected, ${f(median(p))} protected by inbound rules: ratio ${(median(p) / median(u)).toFixed(3)} (rounds ${p.map((x, i) => (x / (u[i] ?? NaN)).toFixed(3)).join(', ')}); errors ${errors}, server holds ${serverHolds() - held0}\n`);
+
+    // 2. Probe cost per call: one more protected run with BPF run statistics on.
+    const statsBefore = readFileSync(BPF_STATS, 'utf8').trim();
+    let cost: { calls: number; hits: bigint; runs: Map<string, number>; ns: number; statsAfter: string };
+    try {
+      writeFileSync(BPF_STATS, '1');
+      const own = ownProgramIds();
+      const r0 = uprobeRunCounts(own);
+      const h0 = rig.counters().probe_hits ?? 0n;
+      const c = await loopFrom(rig, caller, protectedUrl, 'get_customer', '{"id":1}');
+      const h1 = rig.counters().probe_hits ?? 0n;
+      const r1 = uprobeRunCounts(own);
+      const runs = new Map([...r1.runs].map(([name, n]) => [name, n - (r0.runs.get(name) ?? 0)]));
+      cost = { calls: c.calls + WARMUP_CALLS, hits: h1 - h0, runs, ns: r1.ns - r0.ns, statsAfter: readFileSync(BPF_STATS, 'utf8').trim() };
+    } finally {
+      writeFileSync(BPF_STATS, statsBefore);
+    }
+    const per = (n: number | bigint): string => (Number(n) / cost.calls).toFixed(2);
+    const recv = [...cost.runs].filter(([name]) => name.startsWith('ziriz_recv')).sort(([x], [y]) => x.localeCompare(y));
+    const others = [...cost.runs].filter(([name, n]) => !name.startsWith('ziriz_recv') && n > 0);
+    process.stdout.write(`(e) probe cost per allowed call on the server (${cost.calls} calls): probe_hits ${per(cost.hits)} (judged); uprobe runs ${recv.map(([name, n]) => `${name} ${per(n)}`).join(', ')}; total ${per(recv.reduce((s, [, n]) => s + n, 0))}, ${f(cost.ns / cost.calls / 1000, 1)} us of BPF program time per call${others.length ? `; other ziriz uprobe programs: ${others.map(([name, n]) => `${name} ${per(n)}`).join(', ')}` : ''}${cost.statsAfter === '1' ? '' : ' (bpf_stats_enabled was turned off during the run by someone else: counts are low)'}\n`);
+
+    // 3. Calls held for an argument check, the agent's part as the node agent runs it.
+    for (const rt of [0, DEFAULT_RT_PRIORITY]) {
+      const first = rig.holdsSeen.length;
+      const ran0 = rig.ranTools().filter((t) => t === 'get_all_customers').length;
+      setPriority(DEFAULT_NICE);
+      if (rt > 0) realtimeWhileWaiting(rt);
+      const c = await loopFrom(rig, caller, protectedUrl, 'get_all_customers', '{"filter":"active"}').finally(() => { stopRealtime(); setPriority(0); });
+      const holds = rig.holdsSeen.slice(first).filter((h) => h.pid === rig.serverPid);
+      const ran = rig.ranTools().filter((t) => t === 'get_all_customers').length - ran0;
+      const warm = holds.slice(0, WARMUP_CALLS);
+      const steady = holds.slice(WARMUP_CALLS);
+      const holdUs = steady.map((h) => h.seconds * 1e6);
+      const waitUs = steady.map((h) => h.waitSeconds * 1e6);
+      const judgeUs = steady.map((h) => (h.seconds - h.waitSeconds) * 1e6);
+      const outcomes = [...new Set(holds.map((h) => h.outcome))].join('/');
+      const how = rt > 0 ? `nice ${DEFAULT_NICE} + real-time wait (priority ${rt})` : `nice ${DEFAULT_NICE} only`;
+      process.stdout.write(`(e) server holds for an argument check, ${how}: ${c.calls} calls (${f(c.calls / c.seconds)} calls/s, no work in this tool, errors ${c.errors}, tool ran ${ran} times incl. ${WARMUP_CALLS} warm-up), ${holds.length} server holds (${outcomes}), hold time probe->resume: p50 ${f(pct(holdUs, 50))} us, p99 ${f(pct(holdUs, 99))} us, max ${f(Math.max(...holdUs))} us over ${holdUs.length} steady-state holds; of which kernel->agent wake-up p50 ${f(pct(waitUs, 50))} / p99 ${f(pct(waitUs, 99))} us, judging+rewrite+resume p50 ${f(pct(judgeUs, 50))} / p99 ${f(pct(judgeUs, 99))} us\n`);
+      process.stdout.write(`    the first ${warm.length} holds: ${warm.map((h) => f(h.seconds * 1e6)).join(', ')} us\n`);
+    }
+  } finally {
+    try {
+      await rig.stop();
+    } catch (e) {
+      rig.procs.killAll();
+      process.stderr.write(`(e) rig stop: ${String(e)}\n`);
+    }
+    for (const s of spaces) s.remove();
   }
 }
 
@@ -178,6 +343,8 @@ async function main(): Promise<void> {
       await tiny.stop();
     }
   }
+
+  if (ONLY.includes('e')) await serverSide();
 }
 
 await main();
