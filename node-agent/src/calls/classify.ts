@@ -5,7 +5,7 @@
  * MCP Streamable HTTP headers (Mcp-Method, Mcp-Name) must agree with the body.
  */
 import type { HttpRequest } from './http.js';
-import { isA2aMethod, parseJsonRpc, type RpcCall } from './jsonrpc.js';
+import { isA2aMethod, parseJsonRpc, rpcMessages, type RpcCall } from './jsonrpc.js';
 
 export type Call =
   | { readonly kind: 'mcp'; readonly tool: string; readonly arguments: Readonly<Record<string, unknown>>; readonly host?: string }
@@ -47,31 +47,53 @@ export function classifyBody(body: Buffer, host?: string): Classified & { readon
   return { ...rpcCalls(p.calls, host), parsed: true };
 }
 
+/** The body's first byte after JSON whitespace is `{` or `[`. */
 function looksJson(req: HttpRequest): boolean {
-  const first = req.body.subarray(0, 64).toString('latin1').trimStart()[0];
-  return first === '{' || first === '[';
+  for (const c of req.body) {
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    return c === 0x7b || c === 0x5b;
+  }
+  return false;
 }
 
+/** JSON-RPC 2.0: every message says "jsonrpc": "2.0" (any other JSON body is a plain HTTP request). */
+function isJsonRpc(doc: unknown): boolean {
+  const items = Array.isArray(doc) ? doc : [doc];
+  return items.length > 0 && items.every((m) => isObject(m) && m.jsonrpc === '2.0');
+}
+
+/**
+ * An HTTP request is always judged as an HTTP call (its route), and, when
+ * its body is JSON-RPC, as the MCP tool calls and A2A methods in it too: a
+ * JSON-RPC body never carries a request past the route rules.
+ */
 export function classifyRequest(req: HttpRequest): Classified {
   const host = req.headers.get('host') ?? '';
-  if (req.body.length > 0 && looksJson(req)) {
-    const p = parseJsonRpc(req.body);
-    if (p.ok && p.calls.length > 0) {
-      const c = rpcCalls(p.calls, host);
-      const hdrMethod = req.headers.get('mcp-method');
-      const hdrName = req.headers.get('mcp-name');
-      const tool = c.calls.find((x) => x.kind === 'mcp');
-      if (hdrMethod !== undefined && hdrMethod !== (p.calls[0]?.method ?? '')) {
-        return { calls: c.calls, problem: `Mcp-Method header "${hdrMethod}" disagrees with the body` };
-      }
-      if (hdrName !== undefined && tool?.kind === 'mcp' && hdrName !== tool.tool) {
-        return { calls: c.calls, problem: `Mcp-Name header "${hdrName}" disagrees with the body's tool "${tool.tool}"` };
-      }
-      return c;
-    }
-    if (p.ok) return { calls: [] }; // JSON-RPC responses/notifications only
+  const http: Call = { kind: 'http', method: req.method, target: req.target, host };
+  if (req.body.length === 0 || !looksJson(req)) return { calls: [http] };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(req.body.toString('utf8'));
+  } catch (e: unknown) {
+    // What a lenient server would make of it is unknown: fail closed.
+    return { calls: [http], problem: `request body looks like JSON but does not parse: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { calls: [{ kind: 'http', method: req.method, target: req.target, host }] };
+  if (!isJsonRpc(doc)) return { calls: [http] };
+  const p = rpcMessages(doc);
+  if (!p.ok) return { calls: [http], problem: `unreadable JSON-RPC: ${p.error}` };
+  const c = rpcCalls(p.calls, host);
+  const calls = [http, ...c.calls];
+  if (c.problem !== undefined) return { calls, problem: c.problem };
+  const hdrMethod = req.headers.get('mcp-method');
+  const hdrName = req.headers.get('mcp-name');
+  const tool = c.calls.find((x) => x.kind === 'mcp');
+  if (hdrMethod !== undefined && hdrMethod !== (p.calls[0]?.method ?? '')) {
+    return { calls, problem: `Mcp-Method header "${hdrMethod}" disagrees with the body` };
+  }
+  if (hdrName !== undefined && tool?.kind === 'mcp' && hdrName !== tool.tool) {
+    return { calls, problem: `Mcp-Name header "${hdrName}" disagrees with the body's tool "${tool.tool}"` };
+  }
+  return { calls };
 }
 
 /** How a call is shown: `tools/call get_all_customers`, `message/send`, `POST /api/v2/customers?limit=100000`. */

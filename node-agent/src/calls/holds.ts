@@ -83,7 +83,7 @@ export class HoldManager {
   ) {}
 
   /** Verdicts to report once the process is running again (reporting is off the critical path). */
-  private pending: (() => void)[] = [];
+  private reports: (() => void)[] = [];
 
   /** Until the first reconcile the agent knows no policies: records wait (held processes stay stopped). */
   private isReady = false;
@@ -130,7 +130,7 @@ export class HoldManager {
       if (held) outcome = this.failClosed(rec);
     } finally {
       if (held) this.release(rec, outcome, startNs);
-      for (const report of this.pending.splice(0)) report();
+      for (const report of this.reports.splice(0)) report();
     }
   }
 
@@ -173,39 +173,55 @@ export class HoldManager {
     const data = this.data(rec, held);
     const key = `${rec.hdr.pid}:${rec.conn}`;
     const a = this.streams.push(key, data);
-    if (a.incomplete) return this.incomplete(rec, held, data, a, judge);
-    this.setConnHold(rec.conn, false);
+    // Calls completed in this write are judged whether or not another message starts in it.
     const judged = judgeCalls(judge, a.calls);
     if (a.problem !== undefined && rec.callKind !== 0) {
       // The kernel saw a call here and the agent cannot read it reliably: fail closed.
       judged.push({ call: { kind: 'mcp', tool: '(unreadable)', arguments: {} }, v: { verdict: 'deny', policy: '', rule: 'request', ruleId: 0, reason: a.problem } });
     }
+    if (a.incomplete) judged.push(...this.judgeUnfinished(key, rec.conn, a, judge));
+    else this.setConnHold(rec.conn, false);
     return this.enforce(rec, held, data, judged, judge.caller);
   }
 
-  /** The message continues in a later write: judge what can be judged now, else hold the connection's next writes. */
-  private incomplete(rec: DataRecord, held: boolean, data: Buffer, a: Analysis, judge: Judge): 'resumed' | 'neutralized' | 'killed' {
+  /**
+   * A message continues in a later write. What can be judged now is: a
+   * request's route (its line and headers are complete: the body cannot
+   * change it), and a tool denied by its name alone. When that denies, or
+   * the body cannot be JSON-RPC, the message is settled here and the
+   * connection's state dropped (what follows is the rest of a judged
+   * request); otherwise the connection's next writes are held until the
+   * message is complete.
+   */
+  private judgeUnfinished(key: string, conn: bigint, a: Analysis, judge: Judge): Judged[] {
     const head = a.pendingHead;
-    if (head && !(head.headers.get('content-type') ?? '').includes('json')) {
-      // A request whose body cannot be JSON-RPC: its route decides now.
-      const call: Call = { kind: 'http', method: head.method, target: head.target, host: head.headers.get('host') ?? '' };
-      return this.enforce(rec, held, data, judgeCalls(judge, [call]), judge.caller);
+    if (head) {
+      const route = judgeCalls(judge, [{ kind: 'http', method: head.method, target: head.target, host: head.headers.get('host') ?? '' }]);
+      const json = (head.headers.get('content-type') ?? '').includes('json');
+      if (!json || route.some((j) => j.v.verdict === 'deny')) return this.judgedEarly(key, conn, route);
     }
     const peek = a.partialText !== undefined ? peekIncomplete(a.partialText) : {};
     if (peek.method === 'tools/call' && peek.name !== undefined) {
-      const byName = judgeCalls(judge, [{ kind: 'mcp', tool: peek.name, arguments: {} }])[0];
+      const byName = judgeCalls(judge, [{ kind: 'mcp', tool: peek.name, arguments: {} }]);
       // Denied whatever the arguments (a Deny rule or no Allow for the name): block now, in this write.
-      if (byName?.v.verdict === 'deny' && !byName.v.rule.includes('.arguments')) return this.enforce(rec, held, data, [byName], judge.caller);
+      if (byName.some((j) => j.v.verdict === 'deny' && !j.v.rule.includes('.arguments'))) return this.judgedEarly(key, conn, byName);
     }
-    this.setConnHold(rec.conn, true);
-    return 'resumed';
+    this.setConnHold(conn, true);
+    return [];
+  }
+
+  /** A message judged before its end: forget its bytes, do not hold the rest of it. */
+  private judgedEarly(key: string, conn: bigint, judged: Judged[]): Judged[] {
+    this.streams.forget(key);
+    this.setConnHold(conn, false);
+    return judged;
   }
 
   private enforce(rec: DataRecord, held: boolean, data: Buffer, judged: readonly Judged[], caller?: CallerFacts): 'resumed' | 'neutralized' | 'killed' {
     const now = new Date();
     for (const j of judged) {
       if (j.v.verdict === 'allow') continue;
-      this.pending.push(() => {
+      this.reports.push(() => {
         this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, this.opts.showArguments ?? false, caller));
         if (j.v.verdict === 'audit') this.observer.audited();
       });
@@ -248,7 +264,7 @@ export class HoldManager {
       }
     }
     const seconds = Number(process.hrtime.bigint() - rec.hdr.ktimeNs) / 1e9;
-    this.pending.push(() => {
+    this.reports.push(() => {
       this.forget(rec.hdr.pid, rec.hdr.ktimeNs);
       this.observer.held(seconds, outcome, Number(startNs - rec.hdr.ktimeNs) / 1e9, rec.hdr.pid);
     });

@@ -111,6 +111,10 @@ export class RequestStream {
     this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
     const out: HttpRequest[] = [];
     for (;;) {
+      // RFC 9112 2.2: empty lines before a request line are ignored (some clients send one after a body).
+      let skip = 0;
+      while (this.buf[skip] === 0x0d && this.buf[skip + 1] === 0x0a) skip += 2;
+      if (skip > 0) this.buf = this.buf.subarray(skip);
       const head = parseHead(this.buf);
       if (!head) return out;
       let body: Buffer;

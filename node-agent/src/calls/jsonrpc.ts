@@ -25,6 +25,11 @@ export function parseJsonRpc(body: Buffer | string): Parsed {
   } catch (e: unknown) {
     return { ok: false, error: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
+  return rpcMessages(doc);
+}
+
+/** The requests (messages with a method) of a parsed JSON-RPC document, single or batch. */
+export function rpcMessages(doc: unknown): Parsed {
   const items = Array.isArray(doc) ? doc : [doc];
   const calls: RpcCall[] = [];
   for (const m of items) {
@@ -45,7 +50,18 @@ export function isA2aMethod(method: string): boolean {
  * write): the first "method" and "name" string values, if already present.
  */
 export function peekIncomplete(text: string): { method?: string; name?: string } {
-  const method = /"method"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
-  const name = /"params"\s*:\s*\{\s*"name"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
+  const method = decodeString(/"method"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1]);
+  const name = decodeString(/"params"\s*:\s*\{\s*"name"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1]);
   return { ...(method !== undefined ? { method } : {}), ...(name !== undefined ? { name } : {}) };
+}
+
+/** The value of a JSON string literal's body (escapes decoded), or undefined. */
+function decodeString(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(`"${raw}"`);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -21,14 +21,26 @@ function fill(len: number, ch = '_'): Buffer {
   return Buffer.alloc(len, ch);
 }
 
-/** Offsets of the JSON string value `value` of key `key` in buf (any whitespace). */
-function jsonValueOffsets(buf: Buffer, key: string, value: string): number[] {
+/**
+ * Where the JSON string values of key `key` that decode to `value` are in
+ * buf, as raw byte ranges (escapes included: `"delete\u005fcustomer"` and
+ * `"a\/b"` are found by what they mean). null when the text could spell the
+ * key itself with an escape (any `\u`): then only breaking the framing is sure.
+ */
+function jsonValueRanges(buf: Buffer, key: string, value: string): { offset: number; length: number }[] | null {
   const text = buf.toString('latin1');
-  const enc = JSON.stringify(value).slice(1, -1);
-  const re = new RegExp(`"${key}"\\s*:\\s*"(${enc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})"`, 'g');
-  const out: number[] = [];
+  if (/\\u/i.test(text)) return null;
+  const re = new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`, 'g');
+  const out: { offset: number; length: number }[] = [];
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    out.push(m.index + m[0].length - 1 - (m[1] ?? '').length);
+    const raw = m[1] ?? '';
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(`"${Buffer.from(raw, 'latin1').toString('utf8')}"`);
+    } catch {
+      continue;
+    }
+    if (decoded === value) out.push({ offset: m.index + m[0].length - 1 - raw.length, length: raw.length });
   }
   return out;
 }
@@ -41,10 +53,17 @@ function headerValueOffset(buf: Buffer, header: string, value: string): number |
   return text.startsWith(value, at) ? at : null;
 }
 
-function requestPath(buf: Buffer): { offset: number; length: number } | null {
-  const m = /^[A-Z]{3,10} (\/[^ ?\r\n]*)/.exec(buf.subarray(0, 8192).toString('latin1'));
-  if (!m?.[1]) return null;
-  return { offset: m[0].length - m[1].length, length: m[1].length };
+/** The paths of the request lines `METHOD target HTTP/1.x` in buf (pipelining: several). */
+function requestPaths(buf: Buffer, method: string, target: string): { offset: number; length: number }[] {
+  const text = buf.toString('latin1');
+  const out: { offset: number; length: number }[] = [];
+  const line = `${method} ${target} HTTP/1.`;
+  for (let at = text.indexOf(line); at >= 0; at = text.indexOf(line, at + 1)) {
+    if (at > 0 && text[at - 1] !== '\n') continue;
+    const pathLen = /^[^ ?\r\n]*/.exec(target)?.[0].length ?? 0;
+    if (pathLen > 0) out.push({ offset: at + method.length + 1, length: pathLen });
+  }
+  return out;
 }
 
 /** Break JSON and chunk framing in the write: every structural byte becomes a space. */
@@ -59,17 +78,19 @@ export function breakFramingPatches(buf: Buffer): Patch[] {
 
 export function neutralizePatches(buf: Buffer, call: Call | null): Patch[] {
   if (call?.kind === 'mcp') {
-    const name = Buffer.byteLength(JSON.stringify(call.tool).slice(1, -1), 'latin1');
-    const at = jsonValueOffsets(buf, 'name', call.tool).map((offset) => ({ offset, bytes: fill(name) }));
-    const hdr = headerValueOffset(buf, 'mcp-name', call.tool);
-    if (hdr !== null) at.push({ offset: hdr, bytes: fill(Buffer.byteLength(call.tool)) });
-    if (at.length > 0) return at;
+    const at = jsonValueRanges(buf, 'name', call.tool);
+    if (at !== null && at.length > 0) {
+      const patches = at.map((r) => ({ offset: r.offset, bytes: fill(r.length) }));
+      const hdr = headerValueOffset(buf, 'mcp-name', call.tool);
+      if (hdr !== null) patches.push({ offset: hdr, bytes: fill(Buffer.byteLength(call.tool)) });
+      return patches;
+    }
   } else if (call?.kind === 'a2a') {
-    const at = jsonValueOffsets(buf, 'method', call.method).map((offset) => ({ offset, bytes: fill(Buffer.byteLength(call.method)) }));
-    if (at.length > 0) return at;
+    const at = jsonValueRanges(buf, 'method', call.method);
+    if (at !== null && at.length > 0) return at.map((r) => ({ offset: r.offset, bytes: fill(r.length) }));
   } else if (call?.kind === 'http') {
-    const p = requestPath(buf);
-    if (p) return [{ offset: p.offset, bytes: Buffer.concat([Buffer.from('/'), fill(p.length - 1)]) }];
+    const at = requestPaths(buf, call.method, call.target);
+    if (at.length > 0) return at.map((r) => ({ offset: r.offset, bytes: Buffer.concat([Buffer.from('/'), fill(r.length - 1)]) }));
   }
   return breakFramingPatches(buf);
 }

@@ -110,12 +110,27 @@ export class ConnStreams {
 
 const RESPONSE_RE = /^HTTP\/1\.[01] \d{3}[ \r]/;
 
-/** Requests (methods) among the JSON-RPC messages of event data; data that is not JSON is not a message. */
-function sseCalls(text: string): Classified {
+/**
+ * The JSON-RPC requests of event-stream data. `strict` when the data came
+ * without its response head: a client in the middle of a JSON body can forge
+ * what looks like event data, so the data must be whole events (ending with
+ * a blank line, nothing after the last) and every `message` event's data a
+ * JSON-RPC message (a named event such as the old transport's `endpoint` may
+ * carry other text); anything else is a problem, judged fail closed when the
+ * kernel saw a call in it. A valid JSON continuation cannot be such data.
+ */
+function sseCalls(text: string, strict: boolean): Classified {
+  const p = parseSse(text);
+  if (strict && (p.events.length === 0 || p.rest.trim() !== '')) return { calls: [], problem: 'event-stream data with an unfinished event' };
   const calls: Call[] = [];
-  for (const e of parseSse(text).events) {
+  for (const e of p.events) {
     const c = classifyBody(Buffer.from(e.data));
-    if (c.parsed) calls.push(...c.calls);
+    if (!c.parsed) {
+      if (strict && e.event === 'message') return { calls, problem: `an event's data is not a JSON-RPC message: ${c.problem ?? ''}` };
+      continue;
+    }
+    calls.push(...c.calls);
+    if (c.problem !== undefined) return { calls, problem: c.problem };
   }
   return { calls };
 }
@@ -123,38 +138,46 @@ function sseCalls(text: string): Classified {
 /**
  * What a pod that serves writes: an HTTP response (head and body) or event
  * stream data. Responses carry no calls unless a JSON-RPC request rides in
- * them (an event with a method); an unfinished response or event is not a
- * message in progress to hold the connection for. Null: not a response.
+ * them (an event with a method). A write that starts with a status line is
+ * a response: a client writing one would be refused by any server, so its
+ * body is read leniently. Null: not a response.
  */
 function servedCalls(text: string): Classified | null {
   if (RESPONSE_RE.test(text)) {
     const end = text.indexOf('\r\n\r\n');
-    if (end < 0) return { calls: [] };
+    if (end < 0) return { calls: [] }; // a status line and headers: no message
     const head = text.slice(0, end).toLowerCase();
-    const body = /\r\ntransfer-encoding:[^\r]*chunked/.test(head) ? stripChunkFraming(text.slice(end + 4)) : text.slice(end + 4);
-    if (/\r\ncontent-type:[^\r]*text\/event-stream/.test(head)) return sseCalls(body);
-    const c = body.trim() === '' ? { calls: [], parsed: true } : classifyBody(Buffer.from(body));
+    const rest = text.slice(end + 4);
+    const body = /\r\ntransfer-encoding:[^\r]*chunked/.test(head) ? stripChunkFraming(rest) : rest;
+    if (/\r\ncontent-type:[^\r]*text\/event-stream/.test(head)) return sseCalls(body, false);
+    const c = classifyBody(Buffer.from(body));
     return { calls: c.parsed ? c.calls : [] };
   }
-  // Event data without its response head (the head went out in an earlier write). A
-  // request body never starts with an event field: it is JSON, judged as such below.
+  // Event data without its response head (the head went out in an earlier write).
   const body = stripChunkFraming(text);
-  return looksLikeSse(body) ? sseCalls(body) : null;
+  return looksLikeSse(body) ? sseCalls(body, true) : null;
 }
 
-/** A chunked body seen without its headers: drop "size\r\n" lines and the terminating chunk. */
+/**
+ * A chunked body seen without its headers: drop "size\r\n" lines and the
+ * terminating chunk. Sizes count bytes, so the framing is read on the UTF-8
+ * bytes, not on the decoded text.
+ */
 export function stripChunkFraming(text: string): string {
   if (!/^[0-9a-fA-F]{1,8}\r\n/.test(text)) return text;
-  let out = '';
-  let rest = text;
+  const buf = Buffer.from(text, 'utf8');
+  const out: Buffer[] = [];
+  let pos = 0;
   for (;;) {
-    const m = /^([0-9a-fA-F]{1,8})\r\n/.exec(rest);
-    if (!m) return out + rest;
+    const m = /^([0-9a-fA-F]{1,8})\r\n/.exec(buf.subarray(pos, pos + 10).toString('latin1'));
+    if (!m) return Buffer.concat([...out, buf.subarray(pos)]).toString('utf8');
     const size = parseInt(m[1] ?? '0', 16);
-    if (size === 0) return out;
-    const chunk = rest.slice(m[0].length, m[0].length + size);
-    out += chunk;
-    rest = rest.slice(m[0].length + size).replace(/^\r\n/, '');
-    if (chunk.length < size) return out;
+    if (size === 0) return Buffer.concat(out).toString('utf8');
+    const start = pos + m[0].length;
+    const chunk = buf.subarray(start, start + size);
+    out.push(chunk);
+    pos = start + size;
+    if (chunk.length < size) return Buffer.concat(out).toString('utf8');
+    if (buf[pos] === 0x0d && buf[pos + 1] === 0x0a) pos += 2;
   }
 }

@@ -201,19 +201,23 @@ describe('calls/jsonrpc', () => {
     expect(peekIncomplete(cut)).to.deep.equal({ method: 'tools/call', name: 'get_all_customers' });
     expect(peekIncomplete('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"na')).to.deep.equal({ method: 'tools/call' });
     expect(peekIncomplete('{"jsonrpc":"2.0","id":1,"meth')).to.deep.equal({});
-    expect(peekIncomplete('{ "method" : "tools/call" , "params" : { "name" : "a\\"b"')).to.deep.equal({ method: 'tools/call', name: 'a\\"b' });
+    expect(peekIncomplete('{ "method" : "tools/call" , "params" : { "name" : "a\\"b"')).to.deep.equal({ method: 'tools/call', name: 'a"b' }); // escapes decoded
+    expect(peekIncomplete('{"method":"tools/call","params":{"name":"delete\\u005fcustomer"')).to.deep.equal({ method: 'tools/call', name: 'delete_customer' });
   });
 });
 
 describe('calls/classify', () => {
+  // Every request is an HTTP call (its route), and a JSON-RPC body adds its tool calls / A2A methods.
+  const route = (target = '/mcp'): Call => ({ kind: 'http', method: 'POST', target, host: 'mcp.example.com:8080' });
+
   it('an MCP tools/call with arguments, host kept with its port', () => {
     const c = classifyRequest(request(post(toolCall('get_customer', { id: 7, fields: ['name'] }))));
-    expect(c).to.deep.equal({ calls: [{ kind: 'mcp', tool: 'get_customer', arguments: { id: 7, fields: ['name'] }, host: 'mcp.example.com:8080' }] });
+    expect(c).to.deep.equal({ calls: [route(), { kind: 'mcp', tool: 'get_customer', arguments: { id: 7, fields: ['name'] }, host: 'mcp.example.com:8080' }] });
   });
 
   it('a tools/call without arguments has {} arguments; without a name it is a problem', () => {
     const noArgs = classifyRequest(request(post('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t"}}')));
-    expect(noArgs.calls).to.deep.equal([{ kind: 'mcp', tool: 't', arguments: {}, host: 'mcp.example.com:8080' }]);
+    expect(noArgs.calls).to.deep.equal([route(), { kind: 'mcp', tool: 't', arguments: {}, host: 'mcp.example.com:8080' }]);
     expect(noArgs.problem).to.equal(undefined);
     const noName = classifyRequest(request(post('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{}}}')));
     expect(noName.problem).to.match(/params\.name/);
@@ -223,13 +227,13 @@ describe('calls/classify', () => {
   it('Mcp-Method / Mcp-Name headers that agree with the body: no problem', () => {
     const c = classifyRequest(request(post(toolCall('get_customer'), { 'Mcp-Method': 'tools/call', 'Mcp-Name': 'get_customer' })));
     expect(c.problem).to.equal(undefined);
-    expect(c.calls).to.have.length(1);
+    expect(c.calls.map(describeCall)).to.deep.equal(['POST /mcp', 'tools/call get_customer']);
   });
 
   it('an Mcp-Method header disagreeing with the body is a problem (calls still reported)', () => {
     const c = classifyRequest(request(post(toolCall('delete_customer'), { 'Mcp-Method': 'tools/list' })));
     expect(c.problem).to.match(/Mcp-Method header "tools\/list" disagrees/);
-    expect(c.calls.map(describeCall)).to.deep.equal(['tools/call delete_customer']);
+    expect(c.calls.map(describeCall)).to.deep.equal(['POST /mcp', 'tools/call delete_customer']);
   });
 
   it('an Mcp-Name header disagreeing with the body is a problem', () => {
@@ -240,18 +244,23 @@ describe('calls/classify', () => {
   it('A2A methods, v0.3 and v1 names, are a2a calls (the name as sent)', () => {
     for (const method of ['message/send', 'SendMessage', 'tasks/cancel', 'CancelTask']) {
       const c = classifyRequest(request(post(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { message: { role: 'user' } } }), {}, '/a2a')));
-      expect(c, method).to.deep.equal({ calls: [{ kind: 'a2a', method, host: 'mcp.example.com:8080' }] });
+      expect(c, method).to.deep.equal({ calls: [route('/a2a'), { kind: 'a2a', method, host: 'mcp.example.com:8080' }] });
     }
   });
 
-  it('JSON-RPC methods that are neither tools/call nor A2A are not calls', () => {
-    expect(classifyRequest(request(post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')))).to.deep.equal({ calls: [] });
-    expect(classifyRequest(request(post('{"jsonrpc":"2.0","method":"notifications/initialized"}')))).to.deep.equal({ calls: [] });
+  it('JSON-RPC methods that are neither tools/call nor A2A add no call to the route', () => {
+    expect(classifyRequest(request(post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}')))).to.deep.equal({ calls: [route()] });
+    expect(classifyRequest(request(post('{"jsonrpc":"2.0","method":"notifications/initialized"}')))).to.deep.equal({ calls: [route()] });
   });
 
-  it('a JSON-RPC response body has no calls', () => {
-    expect(classifyRequest(request(post('{"jsonrpc":"2.0","id":"s1","result":{"model":"m"}}')))).to.deep.equal({ calls: [] });
-    expect(classifyRequest(request(post('[{"jsonrpc":"2.0","id":1,"result":{}}]')))).to.deep.equal({ calls: [] });
+  it('a JSON-RPC response body adds no call to the route', () => {
+    expect(classifyRequest(request(post('{"jsonrpc":"2.0","id":"s1","result":{"model":"m"}}')))).to.deep.equal({ calls: [route()] });
+    expect(classifyRequest(request(post('[{"jsonrpc":"2.0","id":1,"result":{}}]')))).to.deep.equal({ calls: [route()] });
+  });
+
+  it('a JSON-RPC body never carries a request past its route (the REST call with limit=100000 is judged)', () => {
+    const c = classifyRequest(request(post('{"jsonrpc":"2.0","id":1,"method":"x"}', {}, '/api/v2/customers?limit=100000')));
+    expect(c.calls).to.deep.equal([route('/api/v2/customers?limit=100000')]);
   });
 
   it('a request whose body is not JSON (or has none) is an HTTP call', () => {
@@ -261,27 +270,27 @@ describe('calls/classify', () => {
     expect(classifyRequest(request(post('[1,2]'))).calls.map((c) => c.kind), 'JSON that is not JSON-RPC').to.deep.equal(['http']);
   });
 
-  // BUG: classify.ts returns `{ calls: [] }` for any body that parses as JSON with no JSON-RPC request in it
+  // Was a bug (fixed): classify.ts returned `{ calls: [] }` for any body that parses as JSON with no JSON-RPC request in it
   // ("responses/notifications only"), and a plain REST JSON object has no "method" member, so parseJsonRpc
   // takes it for a response: `POST /admin/delete` with body {"confirm":true} is no call at all and is never
   // judged against HTTP route rules. Only bodies that are JSON-RPC (a "jsonrpc" member) should be exempt.
-  it.skip('a REST request with a JSON object body (not JSON-RPC) is an HTTP call', () => {
+  it('a REST request with a JSON object body (not JSON-RPC) is an HTTP call', () => {
     const c = classifyRequest(request(post('{"confirm":true}', {}, '/admin/delete')));
     expect(c.calls).to.deep.equal([{ kind: 'http', method: 'POST', target: '/admin/delete', host: 'mcp.example.com:8080' }]);
   });
 
-  // BUG: looksJson only looks at the first 64 bytes; JSON allows any amount of leading whitespace, so a
+  // Was a bug (fixed): looksJson only looked at the first 64 bytes; JSON allows any amount of leading whitespace, so a
   // tools/call body preceded by 64+ spaces is classified as an HTTP call (POST /mcp), not as the MCP call the
   // server runs (allowed outright when the policy does not cover HTTP).
-  it.skip('a tools/call body with more than 64 bytes of leading whitespace is still an MCP call', () => {
+  it('a tools/call body with more than 64 bytes of leading whitespace is still an MCP call', () => {
     const c = classifyRequest(request(post(' '.repeat(100) + toolCall('delete_customer'))));
-    expect(c.calls.map((x) => x.kind)).to.deep.equal(['mcp']);
+    expect(c.calls.map((x) => x.kind)).to.deep.equal(['http', 'mcp']);
   });
 
-  // BUG: a body that looks like JSON but does not parse falls back to an HTTP call, although jsonrpc.ts says
+  // Was a bug (fixed): a body that looks like JSON but does not parse falls back to an HTTP call, although jsonrpc.ts says
   // garbage is judged fail closed; a lenient server (e.g. a streaming decoder ignoring trailing bytes) runs the
   // tools/call in it. It should be a problem.
-  it.skip('a JSON-looking body that does not parse is a problem, not an HTTP call', () => {
+  it('a JSON-looking body that does not parse is a problem, not an HTTP call', () => {
     const c = classifyRequest(request(post(toolCall('delete_customer') + 'x')));
     expect(c.problem).to.be.a('string');
   });
@@ -389,11 +398,11 @@ describe('calls/neutralize', () => {
     expect(out).to.not.equal(buf);
   });
 
-  // BUG: neutralize.ts finds the tool name by its canonical JSON text only. A body that spells the name with
+  // Was a bug (fixed): neutralize.ts found the tool name by its canonical JSON text only. A body that spells the name with
   // an escape (`"name":"delete\u005fcustomer"`) and carries a decoy `"name":"delete_customer"` elsewhere (in
   // the arguments) gets only the decoy patched: the server still runs delete_customer. (Likewise with just a
   // matching Mcp-Name header: only the header is patched.) Patches should leave no occurrence of the call.
-  it.skip('a tool name spelled with an escape, with a decoy occurrence, is still neutralised', () => {
+  it('a tool name spelled with an escape, with a decoy occurrence, is still neutralised', () => {
     const body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete\\u005fcustomer","arguments":{"name":"delete_customer"}}}';
     const call = classifyBody(b(body)).calls[0]!;
     expect(call).to.deep.include({ kind: 'mcp', tool: 'delete_customer' });
@@ -402,9 +411,9 @@ describe('calls/neutralize', () => {
     expect(p.ok && p.calls[0]?.params.name).to.not.equal('delete_customer');
   });
 
-  // BUG: requestPath() patches the first request line of the write. When the one denied call is the second of
+  // Was a bug (fixed): requestPath() patched the first request line of the write. When the one denied call is the second of
   // two pipelined requests, the allowed first request is broken and the denied one reaches the server intact.
-  it.skip('the denied second of two pipelined requests is the one whose path is patched', () => {
+  it('the denied second of two pipelined requests is the one whose path is patched', () => {
     const raw = 'GET /ok HTTP/1.1\r\nHost: h\r\n\r\nGET /admin HTTP/1.1\r\nHost: h\r\n\r\n';
     const denied: Call = { kind: 'http', method: 'GET', target: '/admin', host: 'h' };
     const out = applyPatches(b(raw), neutralizePatches(b(raw), denied));

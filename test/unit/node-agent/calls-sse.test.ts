@@ -117,12 +117,18 @@ describe('calls/streams: what a pod that serves writes (responses, SSE)', () => 
     expect(new ConnStreams().push('c', b(`data: ${msg}\n\n`)).calls).to.deep.equal([{ kind: 'a2a', method: 'SendMessage' }]);
   });
 
-  it('an unfinished event: no calls, no problem, not incomplete (the connection is not held)', () => {
+  it('an unfinished event without its response head is a problem (a client can forge event data mid-body); with its head it is no call', () => {
     const s = new ConnStreams();
     const a = s.push('c', b(`data: ${TOOLS_CALL.slice(0, 40)}`));
-    expect(a).to.deep.equal({ calls: [], incomplete: false });
+    expect(a.calls).to.deep.equal([]);
+    expect(a.incomplete).to.equal(false);
+    expect(a.problem).to.match(/unfinished event/);
     const withHead = new ConnStreams().push('c', b(sseHead() + `${(100).toString(16)}\r\ndata: ${TOOLS_CALL.slice(0, 40)}`));
     expect(withHead).to.deep.equal({ calls: [], incomplete: false });
+  });
+
+  it("a 'message' event whose data is not JSON, without its head, is a problem", () => {
+    expect(new ConnStreams().push('c', b('data: x"}},"method":"tools/call","jsonrpc":"2.0","id":1}\n\n')).problem).to.match(/not a JSON-RPC message/);
   });
 
   it('event data that is not JSON is not a message', () => {
@@ -149,7 +155,7 @@ describe('calls/streams: what a pod that serves writes (responses, SSE)', () => 
     expect(a1.incomplete).to.equal(true);
     expect(a1.pendingHead?.target).to.equal('/mcp');
     const a2 = s.push('c', b(req.slice(req.length - 10)));
-    expect(a2).to.deep.equal({ calls: [{ kind: 'mcp', tool: 'delete_customer', arguments: { id: 3 }, host: 'h' }], incomplete: false });
+    expect(a2).to.deep.equal({ calls: [{ kind: 'http', method: 'POST', target: '/mcp', host: 'h' }, { kind: 'mcp', tool: 'delete_customer', arguments: { id: 3 }, host: 'h' }], incomplete: false });
     const a3 = s.push('c', b('GET /data: HTTP/1.1\r\nHost: h\r\n\r\n'));
     expect(a3.calls).to.deep.equal([{ kind: 'http', method: 'GET', target: '/data:', host: 'h' }]);
   });
@@ -166,30 +172,30 @@ describe('calls/streams: what a pod that serves writes (responses, SSE)', () => 
     expect(a2.calls).to.deep.equal([{ kind: 'mcp', tool: 'delete_customer', arguments: { q: 'data: x' } }]);
   });
 
-  // BUG: on a connection with no state, any write whose first line starts with ':' is taken for an SSE
+  // Was a bug (fixed): on a connection with no state, any write whose first line starts with ':' is taken for an SSE
   // comment. A client can split a tools/call so that the first write (`{"params":{"name"`, no "method" or
   // "jsonrpc": the kernel lets it pass unseen) ends at a key and the second write, which carries "method" and
   // is held, starts with ':'. The agent then finds no calls and no problem and resumes it; the server joins
   // both writes into a complete tools/call. Before SSE parsing it was "not JSON" (fail closed).
-  it.skip('a JSON tail starting with ":" (no state for the connection) is not read as an SSE comment', () => {
+  it('a JSON tail starting with ":" (no state for the connection) is not read as an SSE comment', () => {
     const tail = ':"delete_customer","arguments":{}},"jsonrpc":"2.0","id":1,"method":"tools/call"}';
     expect(JSON.parse('{"params":{"name"' + tail)).to.deep.include({ method: 'tools/call' });
     const a = new ConnStreams().push('c', b(tail));
     expect(a.problem !== undefined || a.calls.length > 0).to.equal(true);
   });
 
-  // BUG: sseCalls judges only the events parseSse returns, at most MAX_EVENTS (1024) per write; the rest of
+  // Was a bug (fixed): sseCalls judged only the events parseSse returns, at most MAX_EVENTS (1024) per write; the rest of
   // the write is dropped unread, so a request placed after 1024 small events is never judged.
-  it.skip('a tools/call after 1024 events in one write is still judged (or the write is a problem)', () => {
+  it('a tools/call after 1024 events in one write is still judged (or the write is a problem)', () => {
     const filler = `data: ${RESULT}\n\n`.repeat(1024);
     const a = new ConnStreams().push('c', b(filler + `data: ${TOOLS_CALL}\n\n`));
     expect(a.calls.length > 0 || a.problem !== undefined).to.equal(true);
   });
 
-  // BUG: an event split across writes at a data-line boundary is read as two unrelated pieces: the first is an
+  // Was a bug (fixed): an event split across writes at a data-line boundary is read as two unrelated pieces: the first is an
   // unfinished event (released, connection not held), the second looks like SSE on its own and its data is not
   // JSON. The client joins the lines into one tools/call that was never judged.
-  it.skip('a tools/call event split across writes at a data line is judged (or held, or a problem)', () => {
+  it('a tools/call event split across writes at a data line is judged (or held, or a problem)', () => {
     const s = new ConnStreams();
     const a1 = s.push('c', b('data: {"jsonrpc":"2.0","id":7,"method":"tools/call",\n'));
     const a2 = s.push('c', b('data: "params":{"name":"delete_customer","arguments":{}}}\n\n'));
