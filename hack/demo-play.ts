@@ -10,7 +10,7 @@ import { apply } from './cluster/workloads.js';
 import { waitFor } from './cluster/wait.js';
 import type { Say } from './demo-progress.js';
 import { step } from './demo-progress.js';
-import { agentDeployment, deleteStory, DemoStoryError, STORY_NS, storyBackground, waitPod, type PodInfo } from './demo-story.js';
+import { agentDeployment, batchDeployment, deleteStory, DemoStoryError, STORY_NS, storyBackground, waitPod, type PodInfo } from './demo-story.js';
 
 export type Expect = 'allowed' | 'blocked';
 
@@ -19,8 +19,10 @@ export interface StoryStep {
   readonly title: string;
   readonly command: Record<string, unknown>;
   readonly expect: Expect;
-  /** The Warning Event reason ziriz must record for a blocked step. */
+  /** The Warning Event reason ziriz must record for a blocked step (on the agent pod; a batch step's on the server pod). */
   readonly event?: string;
+  /** Who calls: the protected agent, or the batch job ziriz does not protect. */
+  readonly caller: 'agent' | 'batch';
 }
 
 export interface StepResult extends StoryStep {
@@ -32,22 +34,28 @@ export interface StepResult extends StoryStep {
 
 export interface StoryReport {
   readonly agentPod: string;
+  readonly batchPod: string;
+  readonly serverPod: string;
   readonly steps: readonly StepResult[];
   /** The server's log: every tool/API call that actually ran. */
   readonly ran: readonly { what: string; detail: unknown }[];
   readonly protectedCondition: string;
   /** Lines of `kubectl describe pod` worth showing: the condition and the Warning Events. */
   readonly describeLines: readonly string[];
+  /** The same for the MCP server's pod (verdicts of its inbound rules). */
+  readonly serverDescribeLines: readonly string[];
   readonly unexpectedBlocks: readonly string[];
   readonly ok: boolean;
 }
 
 export function storySteps(dbIp: string): StoryStep[] {
   return [
-    { title: 'MCP tools/call get_customer {id: 1}', command: { op: 'mcp', tool: 'get_customer', args: { id: 1 } }, expect: 'allowed' },
-    { title: 'MCP tools/call get_all_customers {filter: "none"}', command: { op: 'mcp', tool: 'get_all_customers', args: { filter: 'none' } }, expect: 'blocked', event: 'ToolCallBlocked' },
-    { title: 'POST /api/v2/customers?limit=100000', command: { op: 'http', method: 'POST', path: '/api/v2/customers?limit=100000' }, expect: 'blocked', event: 'HTTPRequestBlocked' },
-    { title: `connect ${dbIp}:5432 (customers-db, outside the policy)`, command: { op: 'connect', host: dbIp, port: 5432 }, expect: 'blocked', event: 'EgressBlocked' },
+    { caller: 'agent', title: 'MCP tools/call get_customer {id: 1}', command: { op: 'mcp', tool: 'get_customer', args: { id: 1 } }, expect: 'allowed' },
+    { caller: 'agent', title: 'MCP tools/call get_all_customers {filter: "none"}', command: { op: 'mcp', tool: 'get_all_customers', args: { filter: 'none' } }, expect: 'blocked', event: 'ToolCallBlocked' },
+    { caller: 'agent', title: 'POST /api/v2/customers?limit=100000', command: { op: 'http', method: 'POST', path: '/api/v2/customers?limit=100000' }, expect: 'blocked', event: 'HTTPRequestBlocked' },
+    { caller: 'agent', title: `connect ${dbIp}:5432 (customers-db, outside the policy)`, command: { op: 'connect', host: dbIp, port: 5432 }, expect: 'blocked', event: 'EgressBlocked' },
+    { caller: 'batch', title: 'batch-export (not protected): MCP tools/call get_customer {id: 1}', command: { op: 'mcp', tool: 'get_customer', args: { id: 1 } }, expect: 'allowed' },
+    { caller: 'batch', title: 'batch-export (not protected): MCP tools/call delete_customer {id: 2}', command: { op: 'mcp', tool: 'delete_customer', args: { id: 2 } }, expect: 'blocked', event: 'ToolCallBlocked' },
   ];
 }
 
@@ -117,53 +125,78 @@ export function describeHighlights(describe: string): string[] {
   return out;
 }
 
-/** Set the scene: namespace, CA, server, database, policy; then the agent, Ready once ziriz protects it. */
-export async function setScene(cluster: LocalCluster, say: Say): Promise<{ mcp: PodInfo; db: PodInfo; agent: PodInfo }> {
+export interface Scene {
+  readonly mcp: PodInfo;
+  readonly db: PodInfo;
+  readonly agent: PodInfo;
+  readonly batch: PodInfo;
+}
+
+/** Set the scene: namespace, CA, server, database, policies; then the agent, Ready once ziriz protects it, and the batch job. */
+export async function setScene(cluster: LocalCluster, say: Say): Promise<Scene> {
   await step(say, `reset namespace ${STORY_NS}`, () => deleteStory(cluster));
-  await step(say, 'MCP server customer-mcp, customers-db and AgentPolicy payments/agents', () => apply(cluster, storyBackground()));
-  const [mcp, db] = await step(say, 'waiting for customer-mcp and customers-db', () => Promise.all([waitPod(cluster, 'customer-mcp', false), waitPod(cluster, 'customers-db', false)]));
+  await step(say, 'MCP server customer-mcp, customers-db, AgentPolicy payments/agents and payments/customers-inbound', () => apply(cluster, storyBackground()));
+  const [mcp, db] = await step(say, 'waiting for customer-mcp (Ready once ziriz protects it) and customers-db', () => Promise.all([waitPod(cluster, 'customer-mcp', true), waitPod(cluster, 'customers-db', false)]));
   say(`  customer-mcp ${mcp.ip}:8443 (HTTPS), customers-db ${db.ip}:5432`);
-  await apply(cluster, [agentDeployment(mcp.ip)]);
-  const agent = await step(say, 'agent gpt-orchestrator (service account ai-agent-prod): waiting until ziriz protects it (readiness gate ziriz.io/protected)', () => waitPod(cluster, 'gpt-orchestrator', true));
-  return { mcp, db, agent };
+  await apply(cluster, [agentDeployment(mcp.ip), batchDeployment(mcp.ip)]);
+  const [agent, batch] = await step(say, 'agent gpt-orchestrator (service account ai-agent-prod): waiting until ziriz protects it (readiness gate ziriz.io/protected); batch-export', () =>
+    Promise.all([waitPod(cluster, 'gpt-orchestrator', true), waitPod(cluster, 'batch-export', false)]));
+  return { mcp, db, agent, batch };
+}
+
+/** Warning Events on `pod` until every expected reason is there (30 s at most; then what there is). */
+async function eventsFor(cluster: LocalCluster, pod: string, expected: readonly string[]): Promise<EventJson[]> {
+  return waitFor(`the Warning Events of the blocked calls on ${pod}`, async () => {
+    const ev = await warningEvents(cluster, pod);
+    return expected.every((r) => ev.some((e) => e.reason === r)) ? ev : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 }).catch(() => warningEvents(cluster, pod));
 }
 
 /** Play the calls and collect every verdict. */
-export async function playStory(cluster: LocalCluster, say: Say, scene: { mcp: PodInfo; db: PodInfo; agent: PodInfo }): Promise<StoryReport> {
+export async function playStory(cluster: LocalCluster, say: Say, scene: Scene): Promise<StoryReport> {
   const steps = storySteps(scene.db.ip);
-  const answers = await step(say, `agent ${scene.agent.name} makes its calls (kubectl exec: a new process, held at exec until its probes are on)`, () => runAgent(cluster, scene.agent.name, steps.map((s) => s.command)));
+  const mine = (who: StoryStep['caller']): StoryStep[] => steps.filter((s) => s.caller === who);
+  const agentAnswers = await step(say, `agent ${scene.agent.name} makes its calls (kubectl exec: a new process, held at exec until its probes are on)`, () => runAgent(cluster, scene.agent.name, mine('agent').map((s) => s.command)));
+  const batchAnswers = await step(say, `batch job ${scene.batch.name} (not protected) calls customer-mcp: judged by the server's inbound rules`, () => runAgent(cluster, scene.batch.name, mine('batch').map((s) => s.command)));
+  const answers = [...agentAnswers, ...batchAnswers];
+  const ordered = [...mine('agent'), ...mine('batch')];
   const ran = await serverLog(cluster, scene.mcp.name);
-  const expectedEvents = steps.flatMap((s) => (s.event ? [s.event] : []));
-  const events = await waitFor('the Warning Events of the blocked calls', async () => {
-    const ev = await warningEvents(cluster, scene.agent.name);
-    return expectedEvents.every((r) => ev.some((e) => e.reason === r)) ? ev : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 500 }).catch(() => warningEvents(cluster, scene.agent.name));
-  const results = steps.map((s, i): StepResult => {
+  const reasons = (who: StoryStep['caller']): string[] => mine(who).flatMap((s) => (s.event ? [s.event] : []));
+  const [agentEvents, serverEvents] = await Promise.all([eventsFor(cluster, scene.agent.name, reasons('agent')), eventsFor(cluster, scene.mcp.name, reasons('batch'))]);
+  const results = ordered.map((s, i): StepResult => {
     const { observed, detail } = observe(s.command, answers[i]);
     const ranIt = s.command.op === 'mcp' ? ran.some((r) => r.what === s.command.tool) : s.command.op === 'http' ? ran.some((r) => r.what === 'rest' && JSON.stringify(r.detail).includes('100000')) : false;
-    const eventSeen = s.event === undefined || events.some((e) => e.reason === s.event);
+    const events = s.caller === 'agent' ? agentEvents : serverEvents;
+    const eventSeen = s.event === undefined || events.some((e) => e.reason === s.event && (s.caller === 'agent' || (e.note ?? '').includes(String(s.command.tool))));
     const ok = observed === s.expect && eventSeen && (s.expect === 'allowed' || !ranIt);
     return { ...s, observed, detail, eventSeen, ok };
   });
   const describe = (await cluster.kubectl(['describe', 'pod', '-n', STORY_NS, scene.agent.name])).stdout;
+  const serverDescribe = (await cluster.kubectl(['describe', 'pod', '-n', STORY_NS, scene.mcp.name])).stdout;
   const now = (await cluster.kubectl(['get', 'pod', '-n', STORY_NS, scene.agent.name, '-o', 'jsonpath={.status.conditions[?(@.type=="ziriz.io/protected")].status}'])).stdout.trim();
-  const expectedReasons = new Set(expectedEvents);
-  const unexpectedBlocks = events.filter((e) => e.reason?.endsWith('Blocked') === true && !expectedReasons.has(e.reason)).map((e) => `${e.reason ?? ''}: ${e.note ?? ''}`);
+  const unexpected = (events: readonly EventJson[], expected: readonly string[]): string[] =>
+    events.filter((e) => e.reason?.endsWith('Blocked') === true && !expected.includes(e.reason)).map((e) => `${e.reason ?? ''}: ${e.note ?? ''}`);
+  const unexpectedBlocks = [...unexpected(agentEvents, reasons('agent')), ...unexpected(serverEvents, reasons('batch'))];
   const ok = results.every((r) => r.ok) && now === 'True' && unexpectedBlocks.length === 0;
-  return { agentPod: scene.agent.name, steps: results, ran, protectedCondition: now, describeLines: describeHighlights(describe), unexpectedBlocks, ok };
+  return {
+    agentPod: scene.agent.name, batchPod: scene.batch.name, serverPod: scene.mcp.name, steps: results, ran, protectedCondition: now,
+    describeLines: describeHighlights(describe), serverDescribeLines: describeHighlights(serverDescribe), unexpectedBlocks, ok,
+  };
 }
 
 /** The report as the demo prints it (stdout). */
 export function formatReport(r: StoryReport): string {
-  const lines: string[] = ['', `The agent's calls (pod ${STORY_NS}/${r.agentPod}, service account ai-agent-prod, AgentPolicy ${STORY_NS}/agents):`];
+  const lines: string[] = ['', `The agent's calls (pod ${STORY_NS}/${r.agentPod}, service account ai-agent-prod, AgentPolicy ${STORY_NS}/agents), then a batch job's (pod ${STORY_NS}/${r.batchPod}, not protected; judged by customer-mcp's AgentPolicy ${STORY_NS}/customers-inbound):`];
   for (const s of r.steps) {
     lines.push(`  ${s.ok ? 'PASS' : 'FAIL'}  ${s.title}`);
     lines.push(`        expected ${s.expect}, observed ${s.observed}: ${s.detail.slice(0, 160)}`);
-    if (s.event) lines.push(`        Warning Event ${s.event}: ${s.eventSeen ? 'recorded' : 'MISSING'}`);
+    if (s.event) lines.push(`        Warning Event ${s.event} on the ${s.caller === 'agent' ? 'agent' : 'server'} pod: ${s.eventSeen ? 'recorded' : 'MISSING'}`);
   }
   lines.push('', `What the MCP server actually ran (its log): ${r.ran.map((x) => x.what).join(', ') || 'nothing'}`);
   lines.push('', `kubectl describe pod -n ${STORY_NS} ${r.agentPod}   (relevant lines)`);
   for (const l of r.describeLines) lines.push(`  ${l}`);
+  lines.push('', `kubectl describe pod -n ${STORY_NS} ${r.serverPod}   (relevant lines)`);
+  for (const l of r.serverDescribeLines) lines.push(`  ${l}`);
   if (r.unexpectedBlocks.length > 0) lines.push('', 'Unexpected blocks:', ...r.unexpectedBlocks.map((u) => `  ${u}`));
   lines.push('', r.ok ? 'RESULT: every verdict is as expected' : 'RESULT: some verdicts are NOT as expected');
   return `${lines.join('\n')}\n`;

@@ -9,6 +9,11 @@
  *   2. calls get_all_customers {filter: "none"}            -> blocked before it runs
  *   3. POST /api/v2/customers?limit=100000                 -> blocked before it runs
  *   4. connects to the customers-db pod (not in its policy) -> EPERM
+ * and a batch job `batch-export` that ziriz does not protect calls the same
+ * server, whose AgentPolicy payments/customers-inbound says what callers
+ * like it may call (judged at the server's SSL_read):
+ *   5. get_customer {id: 1}                                -> allowed
+ *   6. delete_customer {id: 2}                             -> blocked before it runs
  * The server's own log (one line per executed tool/API call) proves what ran.
  * Pod traffic stays inside the node's pod network (10.244.0.0/24).
  */
@@ -59,6 +64,25 @@ export const POLICY = {
   },
 } as const;
 
+/** What callers ziriz does not protect may call on customer-mcp (judged on the server side). */
+export const INBOUND_POLICY = {
+  apiVersion: 'ziriz.io/v1alpha1',
+  kind: 'AgentPolicy',
+  metadata: { name: 'customers-inbound', namespace: STORY_NS },
+  spec: {
+    selector: { matchLabels: { app: 'customer-mcp' } },
+    mode: 'Enforce',
+    inbound: {
+      mcp: {
+        tools: [
+          { name: 'get_customer' },
+          { name: 'delete_*', effect: 'Deny' },
+        ],
+      },
+    },
+  },
+} as const;
+
 function deployment(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}): Record<string, unknown> {
   return {
     apiVersion: 'apps/v1', kind: 'Deployment',
@@ -102,13 +126,23 @@ export function storyBackground(): Record<string, unknown>[] {
       }],
     }),
     POLICY,
+    INBOUND_POLICY,
   ];
 }
 
 /** The agent: its main process idles; the demo runs agent-client in it with `kubectl exec`. No DNS here: hostAliases names the server. */
 export function agentDeployment(mcpIp: string): Record<string, unknown> {
-  return deployment('gpt-orchestrator', {
-    serviceAccountName: 'ai-agent-prod',
+  return clientDeployment('gpt-orchestrator', mcpIp, { serviceAccountName: 'ai-agent-prod' }, { 'ziriz.io/role': 'agent' });
+}
+
+/** A batch job no policy selects: ziriz does not protect it; customer-mcp's inbound rules judge its calls. */
+export function batchDeployment(mcpIp: string): Record<string, unknown> {
+  return clientDeployment('batch-export', mcpIp, {}, {});
+}
+
+function clientDeployment(name: string, mcpIp: string, spec: Record<string, unknown>, annotations: Record<string, string>): Record<string, unknown> {
+  return deployment(name, {
+    ...spec,
     hostAliases: [{ ip: mcpIp, hostnames: ['customer-mcp'] }],
     containers: [{
       name: 'agent', image: builtImage('ziriz-demo-apps').ref, imagePullPolicy: 'Never', args: ['-e', IDLE],
@@ -119,7 +153,7 @@ export function agentDeployment(mcpIp: string): Record<string, unknown> {
       volumeMounts: [{ name: 'ca', mountPath: '/ca', readOnly: true }],
     }],
     volumes: [{ name: 'ca', configMap: { name: 'demo-ca' } }],
-  }, { 'ziriz.io/role': 'agent' });
+  }, annotations);
 }
 
 export interface PodInfo {

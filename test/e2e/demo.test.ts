@@ -6,14 +6,16 @@
  * get_all_customers {filter: "none"} and POST ...?limit=100000 are stopped
  * before the server runs them, a connection outside its policy fails with
  * EPERM; each block is a Warning Event in `kubectl describe pod`, next to
- * the ziriz.io/protected condition. Pod traffic stays in the pod network.
+ * the ziriz.io/protected condition. Then a batch job ziriz does not protect
+ * calls the same server: its delete_customer is stopped at the server's
+ * SSL_read by the server's inbound rules, reported on the server's pod.
+ * Pod traffic stays in the pod network.
  */
 import { expect } from 'chai';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { buildImages, installZiriz, loadImages, setAgentMode, uninstallZiriz, zirizLogs } from '../../hack/demo-install.js';
-import { formatReport, observe, playStory, podEvents, runAgent, serverLog, setScene, type StoryReport } from '../../hack/demo-play.js';
+import { formatReport, observe, playStory, podEvents, runAgent, serverLog, setScene, type Scene, type StoryReport } from '../../hack/demo-play.js';
 import { waitFor } from '../../hack/cluster/wait.js';
-import type { PodInfo } from '../../hack/demo-story.js';
 import { quiet } from '../../hack/demo-progress.js';
 import { deleteStory } from '../../hack/demo-story.js';
 import { sharedCluster } from '../support/cluster-fixture.js';
@@ -22,7 +24,7 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
   this.timeout(900_000);
   let cluster: LocalCluster | undefined;
   let report: StoryReport | undefined;
-  let scene: { mcp: PodInfo; db: PodInfo; agent: PodInfo } | undefined;
+  let scene: Scene | undefined;
 
   before(async function () {
     cluster = await sharedCluster(this);
@@ -90,6 +92,23 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
     expect(s.observed).to.equal('blocked');
     expect(s.detail).to.include('EPERM');
     expect(story().describeLines.some((l) => /Warning\s+EgressBlocked/.test(l))).to.equal(true);
+  });
+
+  it('lets a batch job ziriz does not protect call get_customer on the protected server', () => {
+    const s = stepNamed('batch-export (not protected): MCP tools/call get_customer');
+    expect(s.observed).to.equal('allowed');
+    expect(s.detail).to.include('Ada');
+  });
+
+  it("blocks the batch job's delete_customer at the server before it runs, with a ToolCallBlocked Event on the server pod naming the caller", async () => {
+    const s = stepNamed('delete_customer');
+    expect(s.observed).to.equal('blocked');
+    expect(story().ran.map((r) => r.what)).to.not.include('delete_customer');
+    expect(s.eventSeen).to.equal(true);
+    expect(story().serverDescribeLines).to.include('Conditions: ziriz.io/protected True');
+    const ev = (await podEvents(cluster!, story().serverPod, 'Warning')).find((e) => e.reason === 'ToolCallBlocked');
+    expect(ev?.note).to.match(/delete_customer to customer-mcp:8443 from payments\/batch-export-[a-z0-9-]+ \(10\.244\./);
+    expect(ev?.note).to.include('spec.inbound.mcp');
   });
 
   it('blocks nothing else, and the report says every verdict is as expected', () => {
