@@ -8,7 +8,10 @@
  */
 import { expect } from 'chai';
 import { needRoot } from '../support/gate.js';
-import { ToolRig, type AgentClient } from '../support/tool-rig.js';
+import { join } from 'node:path';
+import { REPO } from '../support/kustomize.js';
+import { waitForLine } from '../support/lines.js';
+import { AgentClient, ToolRig } from '../support/tool-rig.js';
 import { toolPolicy as policy, toolText } from '../support/tool-policy.js';
 
 describe('kernel: MCP, A2A and HTTP calls judged in TLS plaintext and stopped before they run', function () {
@@ -81,6 +84,21 @@ describe('kernel: MCP, A2A and HTTP calls judged in TLS plaintext and stopped be
     const got = await agent.send({ op: 'a2a', method: 'tasks/get' });
     expect((got.result as { body: string }).body).to.include('completed');
     expect(rig.verdicts.some((v) => v.reason === 'A2ACallBlocked')).to.equal(true);
+  });
+
+  it('probes the program a protected process execs into, not only its first one (as runc init becomes the container command)', async () => {
+    // sh joins the "pod" cgroup, execs sh (held, probed), which execs node: same pid and start time, new program.
+    const inner = `exec "${process.execPath}" "${join(REPO, 'dist/hack/apps/agent-client.js')}"`;
+    const child = rig.procs.start('sh', ['-c', `echo $$ > ${rig.cgroupPath}/cgroup.procs && exec /bin/sh -c '${inner}'`], {
+      env: { ...process.env, SERVER_URL: `https://127.0.0.1:${rig.serverPort}`, NODE_EXTRA_CA_CERTS: rig.certFile },
+    });
+    await waitForLine(child, 'ready', 20_000);
+    const twice = new AgentClient(child);
+    const before = rig.ranTools().length;
+    const r = await twice.send({ op: 'mcp', tool: 'delete_customer', args: { id: 9 } });
+    expect(toolText(r)).to.match(/error|isError/i);
+    expect(rig.ranTools().slice(before)).to.deep.equal([]);
+    child.kill('SIGKILL');
   });
 
   it('makes no false blocks in a run of mixed allowed calls', async () => {

@@ -11,7 +11,7 @@
  * unprobed), and the next agent adopts the pins of processes that still run
  * (same pid and start time) and removes the others.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
@@ -33,8 +33,20 @@ export interface ProbeObjects {
 interface Attached {
   readonly links: Link[];
   readonly start: string; // /proc/PID/stat start time: a reused pid is another process
+  /** The program it runs (device:inode of /proc/PID/exe): an exec keeps pid and start time, not the program. */
+  readonly exe: string;
   readonly pins: string[];
   readonly want: string;
+}
+
+/** device:inode of the program a process runs; '' when it cannot be read (gone, kernel thread). */
+export function programOf(pid: number): string {
+  try {
+    const st = statSync(`/proc/${pid}/exe`);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return '';
+  }
 }
 
 const wantKey = (w: ProbeWants): string => `${w.outbound ? 'o' : ''}${w.inbound ? 'i' : ''}`;
@@ -108,7 +120,7 @@ export class ProbeManager {
       }
       if (alive && links.length > 0) {
         // What an earlier agent attached is not known: the next ensure() with a different want re-attaches.
-        this.byPid.set(g.pid, { links, start: g.start, pins, want: '?' });
+        this.byPid.set(g.pid, { links, start: g.start, exe: programOf(g.pid), pins, want: '?' });
         adopted++;
       }
     }
@@ -125,8 +137,11 @@ export class ProbeManager {
   /** Probes on process `pid` for the sides wanted (idempotent); returns how many links it has. */
   ensure(pid: number, want?: ProbeWants): number {
     const start = processStartTime(pid);
+    const exe = programOf(pid);
     const have = this.byPid.get(pid);
-    if (have?.start === start && (want === undefined || have.want === wantKey(want))) return have.links.length;
+    // Same process, same program (a process that exec'd, e.g. runc init becoming the container's
+    // command, needs probes for its new program), same sides: nothing to do.
+    if (have?.start === start && have.exe === exe && (want === undefined || have.want === wantKey(want))) return have.links.length;
     const w = want ?? this.wants(pid);
     if (have) this.release(pid);
     const links: Link[] = [];
@@ -146,7 +161,7 @@ export class ProbeManager {
         this.log('warn', 'uprobe attach failed', { pid, binary: t.binary, symbol: t.symbol, error: errorMessage(e) });
       }
     }
-    this.byPid.set(pid, { links, start, pins, want: wantKey(w) });
+    this.byPid.set(pid, { links, start, exe, pins, want: wantKey(w) });
     return links.length;
   }
 

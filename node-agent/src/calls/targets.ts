@@ -4,7 +4,7 @@
  * libraries it maps, or can map later (dlopen), inside its container's root
  * (/proc/PID/root/...). Pure parsing of /proc/PID/maps plus directory checks.
  */
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 
 export interface ProbeTarget {
@@ -74,6 +74,14 @@ export function libKind(path: string): LibKind | null {
   return null;
 }
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** File-backed mappings of /proc/PID/maps (paths as the process sees them). */
 export function mappedFiles(maps: string): string[] {
   const out = new Set<string>();
@@ -101,8 +109,9 @@ export function probeTargets(pid: number, want: ProbeWants = { outbound: true, i
   } catch {
     return [];
   }
-  // The executable may embed OpenSSL (Node.js, statically linked clients): try its symbols.
-  add(exe, 'openssl');
+  // The executable may embed OpenSSL (Node.js, statically linked clients): try its symbols. Not
+  // when it is no file the agent can open there (a memfd like runc init's, a deleted file).
+  if (isFile(`${root}${exe}`)) add(exe, 'openssl');
   let maps: string;
   try {
     maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
