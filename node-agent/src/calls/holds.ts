@@ -160,12 +160,13 @@ export class HoldManager {
   private judgeFor(rec: DataRecord): Judge {
     const identityId = rec.hdr.identityId;
     const plan = this.attribution.plan(identityId);
-    if (plan === undefined) return { set: null, why: `no pod with identity ${identityId} is known to this agent (gone, or not reconciled yet): denied (fail closed)` };
-    if (plan.set === null) return { set: null, why: `the pod's policies do not compile: ${plan.error ?? 'unknown error'}` };
-    if (!isReceived(rec)) return { set: plan.set };
-    const caller = callerFacts(rec, this.attribution);
-    if (plan.set.inbound === undefined) return { set: null, why: 'a received call held for inbound rules the pod no longer has: denied (fail closed)', caller };
-    return { set: plan.set.inbound, caller };
+    // A received call's report names its caller, whatever the verdict.
+    const who = isReceived(rec) ? { caller: callerFacts(rec, this.attribution) } : {};
+    if (plan === undefined) return { set: null, why: `no pod with identity ${identityId} is known to this agent (gone, or not reconciled yet): denied (fail closed)`, ...who };
+    if (plan.set === null) return { set: null, why: `the pod's policies do not compile: ${plan.error ?? 'unknown error'}`, ...who };
+    if (who.caller === undefined) return { set: plan.set };
+    if (plan.set.inbound === undefined) return { set: null, why: 'a received call held for inbound rules the pod no longer has: denied (fail closed)', ...who };
+    return { set: plan.set.inbound, ...who };
   }
 
   private judge(rec: DataRecord, held: boolean): 'resumed' | 'neutralized' | 'killed' {
