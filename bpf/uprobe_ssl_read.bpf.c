@@ -13,7 +13,8 @@
  * is seen (its handshake, which happens on the read of its own socket) it is
  * bound to that peer for the rest of the connection; SSL_free unbinds it.
  * A caller that cannot be named is treated as not protected: its calls are
- * judged (fail closed). A caller that is a protected pod of this node and
+ * judged (fail closed). Plaintext servers are judged at the return of their
+ * socket reads (below). A caller that is a protected pod of this node and
  * enforces a category itself was judged before its call left it: that
  * category is not judged again.
  */
@@ -84,6 +85,77 @@ SEC("uprobe")
 int BPF_KPROBE(ziriz_recv_sock_read, int fd)
 {
 	return znote_peer(fd);
+}
+
+/*
+ * Plaintext servers (an MCP server behind a mesh): libc read/recv/recvfrom
+ * into `buf` on a socket, judged at return like SSL_read (the data is in the
+ * server's buffer, not parsed yet). Attached instead of the note-only entry
+ * probe when plaintext probes are on; on a TLS server it sees ciphertext,
+ * which is never a call.
+ */
+struct zplain_args {
+	__u64 buf;
+	__s32 fd;
+	__u32 pad;
+};
+
+/* tid -> the socket read in progress. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct zplain_args);
+} ziriz_plain_args SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(ziriz_recv_plain_read, int fd, void *buf)
+{
+	struct zplain_args a = { .buf = (__u64)buf, .fd = fd };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 cgid;
+
+	if (!zhas_inbound(zidentity_current(&cgid)) || !zfd_is_socket(fd))
+		return 0;
+	znote_peer(fd);
+	bpf_map_update_elem(&ziriz_plain_args, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ziriz_recv_plain_read_ret, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct ziriz_identity *id, *caller = NULL;
+	struct zplain_args *a;
+	struct zpeer p = {};
+	struct zview vw;
+	__u64 buf, cgid;
+	int fd;
+
+	a = bpf_map_lookup_elem(&ziriz_plain_args, &tid);
+	if (!a)
+		return 0;
+	buf = a->buf;
+	fd = a->fd;
+	bpf_map_delete_elem(&ziriz_plain_args, &tid);
+	if (ret <= 0 || !buf)
+		return 0;
+	id = zidentity_current(&cgid);
+	if (!zhas_inbound(id))
+		return 0;
+	if (zfd_peer(fd, p.addr, &p.port, &p.family) == 0) {
+		struct ziriz_ip_key k = { .family = p.family };
+
+		__builtin_memcpy(k.addr, p.addr, sizeof(k.addr));
+		caller = bpf_map_lookup_elem(&ziriz_pod_ips, &k);
+	}
+	vw = zview_in(id, caller);
+	if (!zcovered(&vw))
+		return 0;
+	return zcall_judge(ZIRIZ_SRC_SYS_READ, (pid_tgid & 0xffffffff00000000ULL) | (__u32)fd, (const void *)buf, ret, id, cgid, &vw,
+			   p.family ? &p : NULL);
 }
 
 static __always_inline int zread_enter(void *ssl, void *buf, void *readbytes)

@@ -189,3 +189,39 @@ describe('kernel: server side in Audit mode reports what Enforce would block, an
     expect(rig.holdsSeen.filter((h) => h.pid === rig.serverPid)).to.deep.equal([]);
   });
 });
+
+describe('kernel: server side for a plaintext MCP server (no TLS, e.g. behind a mesh): judged at the return of its socket reads', function () {
+  this.timeout(120_000);
+  const rig = new ToolRig();
+  let ns: TestNetns | undefined;
+  let caller: TestNetns | undefined;
+  let client: AgentClient;
+
+  before(async function () {
+    needRoot(this);
+    ns = TestNetns.create('zsrvp');
+    caller = TestNetns.create('zcallp');
+    vethPair({ ns, name: 'zs-p', addrs: ['10.251.11.1/24'] }, { ns: caller, name: 'zp', addrs: ['10.251.11.2/24'] });
+    await rig.start([inboundPolicy], { tls: false, server: { protect: true, netns: ns, podIPs: ['10.251.11.1'] } });
+    client = await rig.client(false, {}, { protect: false, netns: caller, serverIp: '10.251.11.1' });
+  });
+
+  after(async () => {
+    await rig.stop();
+    ns?.remove();
+    caller?.remove();
+  });
+
+  it('lets an allowed tool run and blocks a denied one before the server parses it, naming the caller', async () => {
+    const ok = await client.send({ op: 'mcp', tool: 'get_customer', args: { id: 1 } });
+    expect(toolText(ok)).to.include('Ada');
+    const before = rig.ranTools().length;
+    const r = await client.send({ op: 'mcp', tool: 'delete_customer', args: { id: 7 } });
+    expect(toolText(r)).to.match(/error|isError/i);
+    expect(rig.ranTools().slice(before)).to.deep.equal([]);
+    const v = rig.verdicts.find((x) => x.reason === 'ToolCallBlocked');
+    expect(v?.target).to.include('from 10.251.11.2');
+    expect(v?.detail?.probe).to.equal('read');
+    expect(v?.pod?.pod).to.equal('customer-mcp-0');
+  });
+});

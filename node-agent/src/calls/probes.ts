@@ -66,11 +66,10 @@ export class ProbeManager {
   failures = 0;
 
   /**
-   * `plaintext`: also probe libc write/send for calls without TLS. It costs one
-   * more probe hit per TLS call (the ciphertext write), so it can be turned off
-   * where every agent uses TLS.
-   */
-  /**
+   * `plaintext`: also probe libc write/send for calls without TLS (clients),
+   * and judge what libc read/recv return (servers with inbound rules). It
+   * costs one more probe hit per TLS call (the ciphertext), so it can be
+   * turned off where every agent and server uses TLS.
    * `wants`: which sides a process needs when the caller of ensure() does not
    * say (a program held at exec): from the policies of the pod it is in.
    */
@@ -131,7 +130,7 @@ export class ProbeManager {
     if (t.program.startsWith('ziriz_recv')) return this.objects.recv;
     if (t.program.startsWith('ziriz_ssl')) return this.objects.ssl;
     if (t.program.startsWith('ziriz_gnutls')) return this.objects.gnutls;
-    return this.plaintext ? this.objects.libc : undefined;
+    return this.objects.libc;
   }
 
   /** Probes on process `pid` for the sides wanted (idempotent); returns how many links it has. */
@@ -146,7 +145,7 @@ export class ProbeManager {
     if (have) this.release(pid);
     const links: Link[] = [];
     const pins: string[] = [];
-    for (const t of probeTargets(pid, w)) {
+    for (const t of probeTargets(pid, w, this.plaintext)) {
       const obj = this.objectFor(t);
       if (!obj) continue;
       try {

@@ -26,6 +26,8 @@ interface ProbedFunction {
   readonly program: string;
   readonly side: 'outbound' | 'inbound';
   readonly retprobe?: boolean;
+  /** Only with plaintext probes on (true) or off (false); absent: either way. */
+  readonly plaintext?: boolean;
 }
 
 /**
@@ -46,13 +48,16 @@ export const PROBED_FUNCTIONS: Readonly<Record<'openssl' | 'gnutls' | 'libc', re
   ],
   gnutls: [{ symbol: 'gnutls_record_send', program: 'ziriz_gnutls_send', side: 'outbound' }],
   libc: [
-    { symbol: 'write', program: 'ziriz_libc_write', side: 'outbound' },
-    { symbol: 'send', program: 'ziriz_libc_write', side: 'outbound' },
-    { symbol: 'sendto', program: 'ziriz_libc_write', side: 'outbound' },
-    { symbol: 'writev', program: 'ziriz_libc_writev', side: 'outbound' },
-    { symbol: 'read', program: 'ziriz_recv_sock_read', side: 'inbound' },
-    { symbol: 'recv', program: 'ziriz_recv_sock_read', side: 'inbound' },
-    { symbol: 'recvfrom', program: 'ziriz_recv_sock_read', side: 'inbound' },
+    { symbol: 'write', program: 'ziriz_libc_write', side: 'outbound', plaintext: true },
+    { symbol: 'send', program: 'ziriz_libc_write', side: 'outbound', plaintext: true },
+    { symbol: 'sendto', program: 'ziriz_libc_write', side: 'outbound', plaintext: true },
+    { symbol: 'writev', program: 'ziriz_libc_writev', side: 'outbound', plaintext: true },
+    // Socket reads name the caller of a TLS server; with plaintext probes on they also judge what a plaintext server reads.
+    ...['read', 'recv', 'recvfrom'].flatMap((symbol): ProbedFunction[] => [
+      { symbol, program: 'ziriz_recv_sock_read', side: 'inbound', plaintext: false },
+      { symbol, program: 'ziriz_recv_plain_read', side: 'inbound', plaintext: true },
+      { symbol, program: 'ziriz_recv_plain_read_ret', side: 'inbound', plaintext: true, retprobe: true },
+    ]),
     { symbol: 'recvmsg', program: 'ziriz_recv_sock_read', side: 'inbound' },
     { symbol: 'readv', program: 'ziriz_recv_sock_read', side: 'inbound' },
   ],
@@ -92,13 +97,17 @@ export function mappedFiles(maps: string): string[] {
   return [...out];
 }
 
-/** Every probe target of process `pid` for the sides wanted, deduplicated by (binary, program). */
-export function probeTargets(pid: number, want: ProbeWants = { outbound: true, inbound: false }): ProbeTarget[] {
+/**
+ * Every probe target of process `pid` for the sides wanted, deduplicated by
+ * (binary, program). `plaintext`: also the libc probes that judge plaintext
+ * (sends of a client, reads of a server).
+ */
+export function probeTargets(pid: number, want: ProbeWants = { outbound: true, inbound: false }, plaintext = true): ProbeTarget[] {
   const root = `/proc/${pid}/root`;
   const targets = new Map<string, ProbeTarget>();
   const add = (inner: string, kind: LibKind): void => {
     for (const f of PROBED_FUNCTIONS[kind]) {
-      if (!want[f.side]) continue;
+      if (!want[f.side] || (f.plaintext !== undefined && f.plaintext !== plaintext)) continue;
       const binary = `${root}${inner}`;
       targets.set(`${binary}#${f.symbol}#${f.program}`, { binary, symbol: f.symbol, program: f.program, ...(f.retprobe ? { retprobe: true } : {}) });
     }

@@ -165,19 +165,29 @@ describe('node agent: plans of servers with inbound rules', () => {
       for (const f of outbound) expect(f.program, f.symbol).to.not.match(/^ziriz_recv/);
     });
 
-    it('SSL_read and SSL_read_ex have an entry probe and a return probe; only they have return probes', () => {
+    it('SSL_read and SSL_read_ex (and, for plaintext servers, read/recv/recvfrom) have an entry probe and a return probe; only they have return probes', () => {
       const ret = all.filter((f) => f.retprobe === true);
-      expect(ret.map((f) => `${f.symbol}:${f.program}`).sort()).to.deep.equal(['SSL_read:ziriz_recv_ssl_read_ret', 'SSL_read_ex:ziriz_recv_ssl_read_ex_ret']);
+      expect(ret.map((f) => `${f.symbol}:${f.program}`).sort()).to.deep.equal([
+        'SSL_read:ziriz_recv_ssl_read_ret', 'SSL_read_ex:ziriz_recv_ssl_read_ex_ret',
+        'read:ziriz_recv_plain_read_ret', 'recv:ziriz_recv_plain_read_ret', 'recvfrom:ziriz_recv_plain_read_ret',
+      ]);
+      expect(ret.filter((f) => f.program.startsWith('ziriz_recv_plain')).every((f) => f.plaintext === true)).to.equal(true);
       for (const sym of ['SSL_read', 'SSL_read_ex']) {
         expect(PROBED_FUNCTIONS.openssl.filter((f) => f.symbol === sym && f.retprobe !== true), sym).to.have.length(1);
       }
       expect(PROBED_FUNCTIONS.openssl.filter((f) => f.symbol === 'SSL_free').map((f) => f.side)).to.deep.equal(['inbound']);
     });
 
-    it('the libc reads naming the caller are inbound, the writes outbound', () => {
-      const side = (sym: string): string[] => PROBED_FUNCTIONS.libc.filter((f) => f.symbol === sym).map((f) => f.side);
+    it('the libc reads naming the caller are inbound, the writes outbound; plaintext probes switch reads from naming to judging', () => {
+      const side = (sym: string): string[] => [...new Set(PROBED_FUNCTIONS.libc.filter((f) => f.symbol === sym).map((f) => f.side))];
       for (const sym of ['read', 'recv', 'recvfrom', 'recvmsg', 'readv']) expect(side(sym), sym).to.deep.equal(['inbound']);
       for (const sym of ['write', 'send', 'sendto', 'writev']) expect(side(sym), sym).to.deep.equal(['outbound']);
+      const reads = (plaintext: boolean): string[] => probeTargets(process.pid, { outbound: false, inbound: true }, plaintext).filter((t) => t.symbol === 'read').map((t) => t.program).sort();
+      expect(reads(false)).to.deep.equal(['ziriz_recv_sock_read']);
+      expect(reads(true)).to.deep.equal(['ziriz_recv_plain_read', 'ziriz_recv_plain_read_ret']);
+      const sends = (plaintext: boolean): number => probeTargets(process.pid, { outbound: true, inbound: false }, plaintext).filter((t) => t.symbol === 'write').length;
+      expect(sends(true)).to.equal(1);
+      expect(sends(false)).to.equal(0);
     });
 
     it('probeTargets gives the sides asked for (this process: its executable is probed for OpenSSL)', () => {
