@@ -79,6 +79,11 @@ describe('crds/agentpolicies.ziriz.io.yaml (offline checks; the real API server 
     expect(items('properties', 'egress', 'properties', 'rules').maxItems).to.equal(LIMITS.egressRules);
     expect(items('properties', 'process', 'properties', 'deny').maxItems).to.equal(LIMITS.execDeny);
     expect(items('properties', 'files', 'properties', 'deny').maxItems).to.equal(LIMITS.filesDeny);
+    expect(items('properties', 'inbound', 'properties', 'callers').maxItems).to.equal(LIMITS.peers);
+    expect(items('properties', 'inbound', 'properties', 'mcp', 'properties', 'tools').maxItems).to.equal(LIMITS.tools);
+    expect(items('properties', 'inbound', 'properties', 'mcp', 'properties', 'tools', 'items', 'properties', 'callers').maxItems).to.equal(LIMITS.ruleServers);
+    expect(items('properties', 'inbound', 'properties', 'a2a', 'properties', 'methods').maxItems).to.equal(LIMITS.methods);
+    expect(items('properties', 'inbound', 'properties', 'http', 'properties', 'routes').maxItems).to.equal(LIMITS.routes);
     expect(items('properties', 'mode')).to.deep.include({ enum: [...MODES], default: 'Enforce' });
     expect(items('properties', 'action')).to.deep.include({ enum: [...ACTIONS], default: 'Block' });
     expect(items('properties', 'mcp', 'properties', 'tools', 'items', 'properties', 'effect')).to.deep.include({ enum: [...EFFECTS], default: 'Allow' });
