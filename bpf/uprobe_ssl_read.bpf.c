@@ -65,26 +65,59 @@ static __always_inline int zhas_inbound(struct ziriz_identity *id)
 	return id && ((id->cover_enforce | id->cover_audit) >> ZIRIZ_INBOUND_SHIFT) & ZIRIZ_CALL_COVER;
 }
 
-/* Socket reads: remember who is at the other end (entry probe, fd is the first argument). */
-static __always_inline int znote_peer(int fd)
+static __always_inline int zcurrent_has_inbound(void)
 {
-	struct zpeer p = {};
 	__u64 cgid;
-	__u32 tid;
 
-	if (!zhas_inbound(zidentity_current(&cgid)))
+	return zhas_inbound(zidentity_current(&cgid));
+}
+
+/*
+ * A socket read: the peer of fd into p, remembered as the thread's last (it
+ * names the caller of the SSL_read that follows). zfd_peer's result: 0, -1
+ * (a socket, not inet: p stays unknown) or -2 (not a socket).
+ */
+static __always_inline int znote_peer(int fd, struct zpeer *p)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	int r = zfd_peer(fd, p->addr, &p->port, &p->family);
+
+	if (r == 0)
+		bpf_map_update_elem(&ziriz_thread_peer, &tid, p, BPF_ANY);
+	return r;
+}
+
+/*
+ * Plaintext just received by a process (`id`, `cgid`) with inbound rules,
+ * from `peer` (NULL: unknown): judged by its inbound rules, less what a
+ * protected caller enforces itself.
+ */
+static __always_inline int zjudge_received(__u8 source, __u64 conn, __u64 buf, __s64 len, struct ziriz_identity *id,
+					   __u64 cgid, const struct zpeer *peer)
+{
+	struct ziriz_identity *caller = NULL;
+	struct zview vw;
+
+	if (peer) {
+		struct ziriz_ip_key k = { .family = peer->family };
+
+		__builtin_memcpy(k.addr, peer->addr, sizeof(k.addr));
+		caller = bpf_map_lookup_elem(&ziriz_pod_ips, &k);
+	}
+	vw = zview_in(id, caller);
+	if (!zcovered(&vw))
 		return 0;
-	if (zfd_peer(fd, p.addr, &p.port, &p.family) < 0)
-		return 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&ziriz_thread_peer, &tid, &p, BPF_ANY);
-	return 0;
+	return zcall_judge(source, conn, (const void *)buf, len, id, cgid, &vw, peer);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(ziriz_recv_sock_read, int fd)
 {
-	return znote_peer(fd);
+	struct zpeer p = {};
+
+	if (zcurrent_has_inbound())
+		znote_peer(fd, &p);
+	return 0;
 }
 
 /*
@@ -98,6 +131,7 @@ struct zplain_args {
 	__u64 buf;
 	__s32 fd;
 	__u32 pad;
+	struct zpeer peer;  /* found at entry: the return does not walk the fd table again */
 };
 
 /* tid -> the socket read in progress. */
@@ -113,11 +147,9 @@ int BPF_KPROBE(ziriz_recv_plain_read, int fd, void *buf)
 {
 	struct zplain_args a = { .buf = (__u64)buf, .fd = fd };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 cgid;
 
-	if (!zhas_inbound(zidentity_current(&cgid)) || !zfd_is_socket(fd))
+	if (!zcurrent_has_inbound() || znote_peer(fd, &a.peer) == -2)
 		return 0;
-	znote_peer(fd);
 	bpf_map_update_elem(&ziriz_plain_args, &tid, &a, BPF_ANY);
 	return 0;
 }
@@ -127,35 +159,22 @@ int BPF_KRETPROBE(ziriz_recv_plain_read_ret, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct ziriz_identity *id, *caller = NULL;
-	struct zplain_args *a;
-	struct zpeer p = {};
-	struct zview vw;
-	__u64 buf, cgid;
-	int fd;
+	struct ziriz_identity *id;
+	struct zplain_args a, *v;
+	__u64 cgid;
 
-	a = bpf_map_lookup_elem(&ziriz_plain_args, &tid);
-	if (!a)
+	v = bpf_map_lookup_elem(&ziriz_plain_args, &tid);
+	if (!v)
 		return 0;
-	buf = a->buf;
-	fd = a->fd;
+	a = *v;
 	bpf_map_delete_elem(&ziriz_plain_args, &tid);
-	if (ret <= 0 || !buf)
+	if (ret <= 0 || !a.buf)
 		return 0;
 	id = zidentity_current(&cgid);
 	if (!zhas_inbound(id))
 		return 0;
-	if (zfd_peer(fd, p.addr, &p.port, &p.family) == 0) {
-		struct ziriz_ip_key k = { .family = p.family };
-
-		__builtin_memcpy(k.addr, p.addr, sizeof(k.addr));
-		caller = bpf_map_lookup_elem(&ziriz_pod_ips, &k);
-	}
-	vw = zview_in(id, caller);
-	if (!zcovered(&vw))
-		return 0;
-	return zcall_judge(ZIRIZ_SRC_SYS_READ, (pid_tgid & 0xffffffff00000000ULL) | (__u32)fd, (const void *)buf, ret, id, cgid, &vw,
-			   p.family ? &p : NULL);
+	return zjudge_received(ZIRIZ_SRC_SYS_READ, (pid_tgid & 0xffffffff00000000ULL) | (__u32)a.fd, a.buf, ret, id, cgid,
+			       a.peer.family ? &a.peer : NULL);
 }
 
 static __always_inline int zread_enter(void *ssl, void *buf, void *readbytes)
@@ -198,10 +217,9 @@ static __always_inline int zread_return(__s64 got)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct ziriz_identity *id, *caller = NULL;
+	struct ziriz_identity *id;
 	struct zread_args *a;
 	struct zpeer *peer;
-	struct zview vw;
 	__u64 ssl, buf, cgid;
 
 	a = bpf_map_lookup_elem(&ziriz_recv_args, &tid);
@@ -224,16 +242,7 @@ static __always_inline int zread_return(__s64 got)
 	peer = zconn_peer(ssl, pid_tgid >> 32, tid);
 	if (got <= 0 || !buf)
 		return 0;
-	if (peer) {
-		struct ziriz_ip_key k = { .family = peer->family };
-
-		__builtin_memcpy(k.addr, peer->addr, sizeof(k.addr));
-		caller = bpf_map_lookup_elem(&ziriz_pod_ips, &k);
-	}
-	vw = zview_in(id, caller);
-	if (!zcovered(&vw))
-		return 0;
-	return zcall_judge(ZIRIZ_SRC_SSL_READ, ssl, (const void *)buf, got, id, cgid, &vw, peer);
+	return zjudge_received(ZIRIZ_SRC_SSL_READ, ssl, buf, got, id, cgid, peer);
 }
 
 SEC("uretprobe")

@@ -318,21 +318,21 @@ static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
 	return 0;
 }
 
-static __always_inline void zjudge_jsonrpc(const struct zview *id, const __u8 *d, __u32 n, int truncated,
+static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d, __u32 n, int truncated,
 					   struct zjudged *j)
 {
-	__u16 cov = zcovered(id);
+	__u16 cov = zcovered(vw);
 	struct zscan m = zfind(zscan_method, d, n);
 	struct zvalue mv;
 
 	if (m.count != 1) {      /* batch, or method beyond the capture */
-		j->kind = ZIRIZ_CALL_MCP_TOOL + id->kind_base;
+		j->kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
 		j->verdict = ZIRIZ_VERDICT_CHECK;
 		return;
 	}
 	mv = zvalue_after(d, n, m.first, 8);
 	if (!mv.ok) {
-		j->kind = ZIRIZ_CALL_MCP_TOOL + id->kind_base;
+		j->kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
 		j->verdict = ZIRIZ_VERDICT_CHECK;
 		return;
 	}
@@ -345,23 +345,23 @@ static __always_inline void zjudge_jsonrpc(const struct zview *id, const __u8 *d
 		nm = zfind(zscan_name, d, n);
 		nv = zvalue_after(d, n, nm.first, 6);
 		if (nm.count != 1 || !nv.ok || truncated) {
-			j->kind = ZIRIZ_CALL_MCP_TOOL + id->kind_base;
+			j->kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
 			j->verdict = ZIRIZ_VERDICT_CHECK;
 			return;
 		}
-		zlookup(id, ZIRIZ_CALL_MCP_TOOL, nv.hash, j);
+		zlookup(vw, ZIRIZ_CALL_MCP_TOOL, nv.hash, j);
 		return;
 	}
 	if ((cov & ZIRIZ_COVER_A2A) && za2a_like(d, &mv))
-		zlookup(id, ZIRIZ_CALL_A2A_METHOD, mv.hash, j);
+		zlookup(vw, ZIRIZ_CALL_A2A_METHOD, mv.hash, j);
 	/* other JSON-RPC methods (initialize, tools/list, notifications) are not calls */
 }
 
 /* Judge the captured bytes `d[0..n)` of a write of `len` bytes. */
-static __always_inline void zjudge(const struct zview *id, const __u8 *d, __u32 n, __u32 len,
+static __always_inline void zjudge(const struct zview *vw, const __u8 *d, __u32 n, __u32 len,
 				   struct zjudged *j)
 {
-	__u16 cov = zcovered(id);
+	__u16 cov = zcovered(vw);
 	struct zscan rpc;
 
 	j->kind = 0;
@@ -372,7 +372,7 @@ static __always_inline void zjudge(const struct zview *id, const __u8 *d, __u32 
 		__u64 route = zrequest_route(d, n);
 
 		if (route) {
-			zlookup(id, ZIRIZ_CALL_HTTP_ROUTE, route, j);
+			zlookup(vw, ZIRIZ_CALL_HTTP_ROUTE, route, j);
 			if (j->verdict != ZIRIZ_VERDICT_ALLOW)
 				return;
 		}
@@ -384,7 +384,7 @@ static __always_inline void zjudge(const struct zview *id, const __u8 *d, __u32 
 	if (rpc.count == 0)
 		rpc = zfind(zscan_method, d, n);
 	if (rpc.count > 0)
-		zjudge_jsonrpc(id, d, n, len > n, j);
+		zjudge_jsonrpc(vw, d, n, len > n, j);
 }
 
 /* The other end of a received call, as the kernel knew it (family 0: unknown). */

@@ -40,8 +40,8 @@ static __always_inline int zfd_is_socket(int fd)
 /*
  * The remote end of the TCP/UDP socket behind `fd`: family (AF_INET or
  * AF_INET6; an IPv4-mapped IPv6 peer is given as AF_INET), address (IPv4 in
- * the first 4 bytes) and port. Returns 0 on success, -1 for anything else
- * (not a socket, not an inet socket).
+ * the first 4 bytes) and port. Returns 0 on success, -2 when fd is not a
+ * socket, -1 for a socket that is not an inet socket.
  */
 static __always_inline int zfd_peer(int fd, __u8 addr[16], __u16 *port, __u8 *family)
 {
@@ -51,7 +51,7 @@ static __always_inline int zfd_peer(int fd, __u8 addr[16], __u16 *port, __u8 *fa
 	__u16 fam;
 
 	if (!zfile_is_socket(f))
-		return -1;
+		return -2;
 	sock = BPF_CORE_READ(f, private_data);
 	if (!sock)
 		return -1;

@@ -54,7 +54,7 @@ export interface CompiledPeer {
 
 export interface CompiledCallRule extends BaseRule {
   readonly matcher: NameMatcher;
-  /** Empty = any server / peer (inbound: any caller). */
+  /** Empty: the rule holds for every server / peer (inbound: every caller). */
   readonly servers: readonly CompiledPeer[];
   /** The rule's field naming them, for violation paths. */
   readonly peerField: 'servers' | 'peers' | 'callers';

@@ -156,31 +156,45 @@ describe('kernel: server side, calls to a protected MCP server from callers ziri
   });
 });
 
-describe('kernel: server side in Audit mode reports what Enforce would block, and blocks nothing', function () {
-  this.timeout(120_000);
+/**
+ * One protected server in its own netns and one unprotected caller in another
+ * (subnet 10.251.<net>.0/24: server .1, caller .2), set up before the
+ * describe's tests and removed after them.
+ */
+function oneCallerScene(net: number, policies: readonly unknown[], tls: boolean): { rig: ToolRig; client: () => AgentClient } {
   const rig = new ToolRig();
-  let ns: TestNetns | undefined;
-  let caller: TestNetns | undefined;
-  let client: AgentClient;
-
+  const spaces: TestNetns[] = [];
+  let client: AgentClient | undefined;
+  const server = `10.251.${net}.1`;
   before(async function () {
     needRoot(this);
-    ns = TestNetns.create('zsrva');
-    caller = TestNetns.create('zcalla');
-    vethPair({ ns, name: 'zs-x', addrs: ['10.251.10.1/24'] }, { ns: caller, name: 'zx', addrs: ['10.251.10.2/24'] });
-    const audit = { ...inboundPolicy, spec: { ...inboundPolicy.spec, mode: 'Audit' } };
-    await rig.start([audit], { server: { protect: true, netns: ns, podIPs: ['10.251.10.1'], certIps: ['10.251.10.1'] } });
-    client = await rig.client(true, {}, { protect: false, netns: caller, serverIp: '10.251.10.1' });
+    const ns = TestNetns.create(`zsrv${net}`);
+    spaces.push(ns);
+    const caller = TestNetns.create(`zcall${net}`);
+    spaces.push(caller);
+    vethPair({ ns, name: `zs-${net}`, addrs: [`${server}/24`] }, { ns: caller, name: `zc${net}`, addrs: [`10.251.${net}.2/24`] });
+    await rig.start(policies, { tls, server: { protect: true, netns: ns, podIPs: [server], ...(tls ? { certIps: [server] } : {}) } });
+    client = await rig.client(tls, {}, { protect: false, netns: caller, serverIp: server });
   });
-
   after(async () => {
     await rig.stop();
-    ns?.remove();
-    caller?.remove();
+    for (const s of spaces) s.remove();
   });
+  return {
+    rig,
+    client: () => {
+      if (!client) throw new Error('the scene did not start');
+      return client;
+    },
+  };
+}
+
+describe('kernel: server side in Audit mode reports what Enforce would block, and blocks nothing', function () {
+  this.timeout(120_000);
+  const { rig, client } = oneCallerScene(10, [{ ...inboundPolicy, spec: { ...inboundPolicy.spec, mode: 'Audit' } }], true);
 
   it('lets a denied call run and reports ToolCallAudited on the server pod, naming the caller; the server is never stopped', async () => {
-    const r = await client.send({ op: 'mcp', tool: 'delete_customer', args: { id: 5 } });
+    const r = await client().send({ op: 'mcp', tool: 'delete_customer', args: { id: 5 } });
     expect(toolText(r)).to.not.match(/isError/);
     expect(rig.ranTools()).to.include('delete_customer');
     const v = rig.verdicts.find((x) => x.reason === 'ToolCallAudited');
@@ -192,31 +206,13 @@ describe('kernel: server side in Audit mode reports what Enforce would block, an
 
 describe('kernel: server side for a plaintext MCP server (no TLS, e.g. behind a mesh): judged at the return of its socket reads', function () {
   this.timeout(120_000);
-  const rig = new ToolRig();
-  let ns: TestNetns | undefined;
-  let caller: TestNetns | undefined;
-  let client: AgentClient;
-
-  before(async function () {
-    needRoot(this);
-    ns = TestNetns.create('zsrvp');
-    caller = TestNetns.create('zcallp');
-    vethPair({ ns, name: 'zs-p', addrs: ['10.251.11.1/24'] }, { ns: caller, name: 'zp', addrs: ['10.251.11.2/24'] });
-    await rig.start([inboundPolicy], { tls: false, server: { protect: true, netns: ns, podIPs: ['10.251.11.1'] } });
-    client = await rig.client(false, {}, { protect: false, netns: caller, serverIp: '10.251.11.1' });
-  });
-
-  after(async () => {
-    await rig.stop();
-    ns?.remove();
-    caller?.remove();
-  });
+  const { rig, client } = oneCallerScene(11, [inboundPolicy], false);
 
   it('lets an allowed tool run and blocks a denied one before the server parses it, naming the caller', async () => {
-    const ok = await client.send({ op: 'mcp', tool: 'get_customer', args: { id: 1 } });
+    const ok = await client().send({ op: 'mcp', tool: 'get_customer', args: { id: 1 } });
     expect(toolText(ok)).to.include('Ada');
     const before = rig.ranTools().length;
-    const r = await client.send({ op: 'mcp', tool: 'delete_customer', args: { id: 7 } });
+    const r = await client().send({ op: 'mcp', tool: 'delete_customer', args: { id: 7 } });
     expect(toolText(r)).to.match(/error|isError/i);
     expect(rig.ranTools().slice(before)).to.deep.equal([]);
     const v = rig.verdicts.find((x) => x.reason === 'ToolCallBlocked');

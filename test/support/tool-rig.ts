@@ -142,10 +142,7 @@ export class ToolRig {
     const env = { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) };
     const script = join(REPO, 'dist/hack/apps/customer-mcp.js');
     const netns = opts.server?.netns;
-    const inCgroup = this.serverCgroup ? ['sh', '-c', `echo $$ > ${this.serverCgroup.path}/cgroup.procs && exec "$@"`, 'sh'] : [];
-    // nsenter, not `ip netns exec`: that remounts /sys, and the cgroup is written after it.
-    const argv = [...(netns ? ['nsenter', `--net=${netns.path}`] : []), ...inCgroup, process.execPath, script];
-    this.server = this.procs.start(argv[0] ?? process.execPath, argv.slice(1), { env: netns ? { ...env, HOST: '0.0.0.0' } : env });
+    this.server = this.startNode(script, [], { ...(this.serverCgroup ? { cgroup: this.serverCgroup.path } : {}), ...(netns ? { netns } : {}) }, netns ? { ...env, HOST: '0.0.0.0' } : env);
     this.serverPort = Number((await waitForLine(this.server, 'listening', 20_000)).split(' ')[1]);
   }
 
@@ -203,14 +200,27 @@ export class ToolRig {
 
   /** Any node script inside the protected cgroup (held at exec until its probes are on). */
   spawnProtected(script: string, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-    return this.procs.start('sh', ['-c', `echo $$ > ${this.cgroup.path}/cgroup.procs && exec "$@"`, 'sh', process.execPath, script, ...args], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env },
-    });
+    return this.startNode(script, args, { cgroup: this.cgroup.path }, { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env });
   }
 
   /** The same script outside any protected cgroup. */
   spawnUnprotected(script: string, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-    return this.procs.start(process.execPath, [script, ...args], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env } });
+    return this.startNode(script, args, {}, { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env });
+  }
+
+  /**
+   * node `script` with `args`, moved into `cgroup` first (then exec'd: the
+   * program starts in it, held at exec until probed) and inside `netns`.
+   * nsenter, not `ip netns exec`: that remounts /sys, and the cgroup is
+   * written after it.
+   */
+  private startNode(script: string, args: readonly string[], where: { cgroup?: string; netns?: TestNetns }, env: NodeJS.ProcessEnv): ChildProcess {
+    const argv = [
+      ...(where.netns ? ['nsenter', `--net=${where.netns.path}`] : []),
+      ...(where.cgroup ? ['sh', '-c', `echo $$ > ${where.cgroup}/cgroup.procs && exec "$@"`, 'sh'] : []),
+      process.execPath, script, ...args,
+    ];
+    return this.procs.start(argv[0] ?? process.execPath, argv.slice(1), { env });
   }
 
   /** Kernel counter totals (probe hits, calls held/allowed, ...). */
@@ -225,11 +235,9 @@ export class ToolRig {
    */
   async client(tls = true, extraEnv: Record<string, string> = {}, where: { protect?: boolean; netns?: TestNetns; serverIp?: string } = {}): Promise<AgentClient> {
     const url = `${tls ? 'https' : 'http'}://${where.serverIp ?? '127.0.0.1'}:${this.serverPort}`;
-    const inCgroup = where.protect ?? true ? ['sh', '-c', `echo $$ > ${this.cgroup.path}/cgroup.procs && exec "$0" "$1"`] : [];
-    const argv = [...(where.netns ? ['nsenter', `--net=${where.netns.path}`] : []), ...inCgroup, process.execPath, join(REPO, 'dist/hack/apps/agent-client.js')];
-    const child = this.procs.start(argv[0] ?? process.execPath, argv.slice(1), {
-      env: { ...process.env, SERVER_URL: url, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...extraEnv },
-    });
+    const child = this.startNode(join(REPO, 'dist/hack/apps/agent-client.js'), [], {
+      ...(where.protect ?? true ? { cgroup: this.cgroup.path } : {}), ...(where.netns ? { netns: where.netns } : {}),
+    }, { ...process.env, SERVER_URL: url, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...extraEnv });
     await waitForLine(child, 'ready', 20_000);
     return new AgentClient(child);
   }

@@ -74,10 +74,6 @@ export class ConnStreams {
   /** Add one write's bytes to the connection and say what calls complete in it. */
   push(key: string, data: Buffer, host?: string): Analysis {
     const s = this.state(key);
-    if (!s.http && s.json === undefined && !startsWithRequestLine(data)) {
-      const served = servedCalls(data.toString('utf8'));
-      if (served !== null) return { ...served, incomplete: false };
-    }
     if (s.http || (s.json === undefined && startsWithRequestLine(data))) {
       s.http ??= new RequestStream();
       let reqs: HttpRequest[];
@@ -93,11 +89,15 @@ export class ConnStreams {
       return { ...mergeClassified(reqs.map(classifyRequest)), incomplete, ...(head ? { pendingHead: head } : {}) };
     }
     const text = (s.json ?? '') + data.toString('utf8');
+    const body = stripChunkFraming(text);
+    if (s.json === undefined) {
+      const served = servedCalls(body);
+      if (served !== null) return { ...served, incomplete: false };
+    }
     if (text.length > MAX_JSON) {
       this.forget(key);
       return { calls: [], problem: 'JSON-RPC message larger than 4 MiB', incomplete: false };
     }
-    const body = stripChunkFraming(text);
     const c = classifyBody(Buffer.from(body), host);
     if (!c.parsed && jsonUnfinished(body)) {
       s.json = text;
@@ -143,6 +143,7 @@ function sseCalls(text: string, strict: boolean): Classified {
  * body is read leniently. Null: not a response.
  */
 function servedCalls(text: string): Classified | null {
+  // `text` has lost a leading chunk framing already (a response's head is never chunk-framed).
   if (RESPONSE_RE.test(text)) {
     const end = text.indexOf('\r\n\r\n');
     if (end < 0) return { calls: [] }; // a status line and headers: no message
@@ -154,8 +155,7 @@ function servedCalls(text: string): Classified | null {
     return { calls: c.parsed ? c.calls : [] };
   }
   // Event data without its response head (the head went out in an earlier write).
-  const body = stripChunkFraming(text);
-  return looksLikeSse(body) ? sseCalls(body, true) : null;
+  return looksLikeSse(text) ? sseCalls(text, true) : null;
 }
 
 /**
