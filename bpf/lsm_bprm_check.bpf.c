@@ -26,7 +26,7 @@ int BPF_PROG(ziriz_bprm_check, struct linux_binprm *bprm, int ret)
 	e = zlsm_scratch();
 	if (!e || !real)
 		return 0;
-	verdict = zexec_bprm_verdict(id, bprm, e->path, real, &rule_id);
+	verdict = zexec_bprm_verdict(id, bprm, e, real, &rule_id);
 	if (verdict < 0)
 		return 0;
 	return zlsm_verdict(e, ZIRIZ_LSM_BPRM_CHECK, (__u8)verdict, rule_id, cgid, id, 0);

@@ -29,7 +29,7 @@ int BPF_PROG(ziriz_exec_deny, struct task_struct *p, pid_t old_pid, struct linux
 	e = zlsm_scratch();
 	if (!id || !e || !real)
 		return 0;
-	verdict = zexec_bprm_verdict(id, bprm, e->path, real, &rule_id);
+	verdict = zexec_bprm_verdict(id, bprm, e, real, &rule_id);
 	if (verdict < 0)
 		return 0;
 	if (verdict == ZIRIZ_VERDICT_DENY)

@@ -278,6 +278,8 @@ struct ziriz_data_event {
 _Static_assert(sizeof(struct ziriz_data_event) == 56 + 64 + ZIRIZ_DATA_MAX, "ziriz_data_event size");
 
 #define ZIRIZ_PATH_MAX 256
+/* Directory prefixes of a path looked up in deny lists (a power of two; core/abi PATH_PREFIXES). */
+#define ZIRIZ_PATH_PREFIXES 16
 
 struct ziriz_exec_event {
 	struct ziriz_event_hdr hdr;

@@ -233,6 +233,15 @@ static __always_inline __u64 zrequest_route(const __u8 *d, __u32 n)
 
 /* ---- verdicts ---- */
 
+/* The other end of a received call, as the kernel knew it (family 0: unknown). */
+struct zpeer {
+	__u8 addr[16];
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+};
+
+
 /*
  * Which rules judge the bytes: a pod's outbound rules (what it sends) or its
  * inbound rules (what it receives from callers ziriz does not protect).
@@ -357,58 +366,129 @@ static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d
 	/* other JSON-RPC methods (initialize, tools/list, notifications) are not calls */
 }
 
-/* Judge the captured bytes `d[0..n)` of a write of `len` bytes. */
-static __always_inline void zjudge(const struct zview *vw, const __u8 *d, __u32 n, __u32 len,
-				   struct zjudged *j)
-{
-	__u16 cov = zcovered(vw);
-	struct zscan rpc;
+/*
+ * One judgement request: what the probe knows, handed to the judge through a
+ * per-CPU slot (probe programs do not nest on a CPU), so that the judge is a
+ * global function of scalar arguments. The verifier checks a global function
+ * once, on its own, whatever the probe's paths to it: the expensive scans are
+ * verified once per program, not once per inlined call site and caller state
+ * (see docs/kernel-support.md, "Verifier budget").
+ */
+struct zjudge_req {
+	__u64 conn;
+	__u64 buf;
+	__s64 len;
+	__u64 cgid;
+	__u32 identity_id;
+	__u8 source;
+	__u8 has_peer;
+	__u16 pad;
+	struct zview vw;
+	struct zpeer peer;
+	struct zjudged j;   /* the judgement, filled by zjudge */
+};
 
-	j->kind = 0;
-	j->verdict = ZIRIZ_VERDICT_ALLOW;
-	j->rule_id = 0;
-	j->name_hash = 0;
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zjudge_req);
+} ziriz_judge_req SEC(".maps");
+
+static __always_inline struct zjudge_req *zjudge_slot(__u32 slot)
+{
+	return bpf_map_lookup_elem(&ziriz_judge_req, &slot);
+}
+
+/* Global: the route hash of the `n` captured bytes in the data scratch, or 0. */
+__noinline __u64 zroute_captured(__u32 n)
+{
+	__u32 zero = 0;
+	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
+
+	if (!e || n > ZIRIZ_DATA_MAX)
+		return 0;
+	return zrequest_route(e->data, n);
+}
+
+/*
+ * Global: the JSON-RPC judgement of the `n` captured bytes in the data
+ * scratch, by the view of request `slot`, into its `j`. `truncated`: the
+ * write was longer than what was captured.
+ */
+__noinline int zrpc_captured(__u32 slot, __u32 n, __u32 truncated)
+{
+	__u32 zero = 0;
+	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
+	struct zjudge_req *rq = zjudge_slot(slot);
+	struct zscan rpc;
+	struct zview vw;
+
+	if (!e || !rq || n > ZIRIZ_DATA_MAX)
+		return 0;
+	vw = rq->vw;
+	/* "method" alone counts too: a message split over writes may carry "jsonrpc" last. */
+	rpc = zfind(zscan_jsonrpc, e->data, n);
+	if (rpc.count == 0)
+		rpc = zfind(zscan_method, e->data, n);
+	if (rpc.count > 0)
+		zjudge_jsonrpc(&vw, e->data, n, truncated, &rq->j);
+	return 0;
+}
+
+/*
+ * Judge the `n` captured bytes of a write of `len` bytes by request `slot`'s
+ * view, into its `j`. The route and the JSON-RPC scans are global functions:
+ * each is verified once, not once per path through the other.
+ */
+static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, __u32 n, __u32 len)
+{
+	struct zview vw = rq->vw;
+	__u16 cov = zcovered(&vw);
+
+	rq->j.kind = 0;
+	rq->j.verdict = ZIRIZ_VERDICT_ALLOW;
+	rq->j.rule_id = 0;
+	rq->j.name_hash = 0;
 	if (cov & ZIRIZ_COVER_HTTP) {
-		__u64 route = zrequest_route(d, n);
+		__u64 route = zroute_captured(n);
 
 		if (route) {
-			zlookup(vw, ZIRIZ_CALL_HTTP_ROUTE, route, j);
-			if (j->verdict != ZIRIZ_VERDICT_ALLOW)
+			zlookup(&vw, ZIRIZ_CALL_HTTP_ROUTE, route, &rq->j);
+			if (rq->j.verdict != ZIRIZ_VERDICT_ALLOW)
 				return;
 		}
 	}
 	if (!(cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)))
 		return;
-	/* "method" alone counts too: a message split over writes may carry "jsonrpc" last. */
-	rpc = zfind(zscan_jsonrpc, d, n);
-	if (rpc.count == 0)
-		rpc = zfind(zscan_method, d, n);
-	if (rpc.count > 0)
-		zjudge_jsonrpc(vw, d, n, len > n, j);
+	zrpc_captured(slot, n, len > n);
 }
 
-/* The other end of a received call, as the kernel knew it (family 0: unknown). */
-struct zpeer {
-	__u8 addr[16];
-	__u16 port;
-	__u8 family;
-	__u8 pad;
-};
-
 /*
- * Judge `buf`/`len` (plaintext about to be sent, or just received) by view
- * `vw` of identity `id`; hold the process when it must be checked. `conn`
- * groups a stream (SSL*, gnutls session, pid<<32|fd). `peer` may be NULL.
+ * Judge the request in this CPU's ziriz_judge_req slot: plaintext `buf`/`len`
+ * (about to be sent, or just received) by view `vw`; hold the process when it
+ * must be checked. `conn` groups a stream (SSL*, gnutls session, pid<<32|fd).
+ * Global (not inlined): verified once, independently of its callers.
  */
-static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf, __s64 len,
-				       const struct ziriz_identity *id, __u64 cgid, const struct zview *vw,
-				       const struct zpeer *peer)
+__noinline int zjudge_pending(__u32 slot)
 {
 	struct ziriz_data_event *e;
-	struct zjudged j = {};
+	struct zjudge_req *rq;
+	struct zjudged j;
+	struct zview vw;
 	__u32 zero = 0, n, *flag;
+	__u64 conn;
+	__s64 len;
 	int enforce;
 
+	rq = bpf_map_lookup_elem(&ziriz_judge_req, &slot);
+	if (!rq)
+		return 0;
+	vw = rq->vw;
+	conn = rq->conn;
+	len = rq->len;
+	if (len <= 0)
+		return 0;
 	zcount(ZIRIZ_CNT_PROBE_HITS);
 	e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
 	if (!e)
@@ -416,32 +496,35 @@ static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf,
 	n = len > ZIRIZ_DATA_MAX ? ZIRIZ_DATA_MAX : (__u32)len;
 	if (n > ZIRIZ_DATA_MAX)
 		n = ZIRIZ_DATA_MAX;
-	if (bpf_probe_read_user(e->data, n, buf) < 0) {
+	if (bpf_probe_read_user(e->data, n, (const void *)rq->buf) < 0) {
 		zcount(ZIRIZ_CNT_READ_FAIL);
 		return 0;
 	}
 	flag = bpf_map_lookup_elem(&ziriz_conn_hold, &conn);
 	if (flag && *flag) {
-		j.kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
-		j.verdict = ZIRIZ_VERDICT_CHECK;
+		rq->j.kind = ZIRIZ_CALL_MCP_TOOL + vw.kind_base;
+		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
+		rq->j.rule_id = 0;
+		rq->j.name_hash = 0;
 	} else {
-		zjudge(vw, e->data, n, (__u32)len, &j);
+		zjudge(rq, slot, n, (__u32)len);
 	}
+	j = rq->j;
 	if (j.verdict == ZIRIZ_VERDICT_ALLOW) {
 		if (j.kind)
 			zcount(ZIRIZ_CNT_CALL_ALLOWED);
 		return 0;
 	}
 	/* Enforced category: stop the process before this call returns to user code. */
-	enforce = vw->cover_enforce != 0;
-	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, cgid, id->identity_id);
+	enforce = vw.cover_enforce != 0;
+	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, rq->cgid, rq->identity_id);
 	if (enforce) {
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
 		__u32 tgid = pid_tgid >> 32;
 		/* Same time as the record's: (tgid, ktime_ns) names this hold in both. */
 		struct ziriz_hold h = {
-			.ktime_ns = e->hdr.ktime_ns, .conn = conn, .buf = (__u64)buf, .len = (__u32)len,
-			.tid = (__u32)pid_tgid, .cgroup_id = cgid, .source = source,
+			.ktime_ns = e->hdr.ktime_ns, .conn = conn, .buf = rq->buf, .len = (__u32)len,
+			.tid = (__u32)pid_tgid, .cgroup_id = rq->cgid, .source = rq->source,
 		};
 
 		if (bpf_map_update_elem(&ziriz_holds, &tgid, &h, BPF_ANY) < 0)
@@ -453,19 +536,19 @@ static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf,
 		zcount(ZIRIZ_CNT_CALL_HELD);
 	}
 	e->conn = conn;
-	e->buf = (__u64)buf;
+	e->buf = rq->buf;
 	e->len = (__u32)len;
 	e->captured = n;
-	e->source = source;
+	e->source = rq->source;
 	e->verdict = j.verdict;
 	e->kind = j.kind;
 	e->held = enforce;
 	e->rule_id = j.rule_id;
 	e->name_hash = j.name_hash;
-	if (peer) {
-		__builtin_memcpy(e->peer_addr, peer->addr, sizeof(e->peer_addr));
-		e->peer_port = peer->port;
-		e->peer_family = peer->family;
+	if (rq->has_peer) {
+		__builtin_memcpy(e->peer_addr, rq->peer.addr, sizeof(e->peer_addr));
+		e->peer_port = rq->peer.port;
+		e->peer_family = rq->peer.family;
 	} else {
 		e->peer_family = 0;
 	}
@@ -477,6 +560,32 @@ static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf,
 			bpf_send_signal(ZIRIZ_SIGKILL);
 	}
 	return 0;
+}
+
+/*
+ * Judge `buf`/`len` by view `vw` of identity `id` (see zjudge_pending).
+ * `peer` may be NULL.
+ */
+static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf, __s64 len,
+				       const struct ziriz_identity *id, __u64 cgid, const struct zview *vw,
+				       const struct zpeer *peer)
+{
+	__u32 zero = 0;
+	struct zjudge_req *rq = bpf_map_lookup_elem(&ziriz_judge_req, &zero);
+
+	if (!rq)
+		return 0;
+	rq->conn = conn;
+	rq->buf = (__u64)buf;
+	rq->len = len;
+	rq->cgid = cgid;
+	rq->identity_id = id->identity_id;
+	rq->source = source;
+	rq->vw = *vw;
+	rq->has_peer = peer != NULL;
+	if (peer)
+		rq->peer = *peer;
+	return zjudge_pending(zero);
 }
 
 /*

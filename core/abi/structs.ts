@@ -9,6 +9,8 @@ export const COMM_LEN = 16;
 export const EGRESS_PORT_RULES = 8;
 export const DATA_MAX = 4096;
 export const PATH_MAX = 256;
+/** ZIRIZ_PATH_PREFIXES: directory prefixes of a path the kernel looks up in deny lists. */
+export const PATH_PREFIXES = 16;
 
 export const ziriz_identity = {
   name: 'ziriz_identity',

@@ -9,6 +9,7 @@
  * references). What CEL cannot check (the bounded-regex subset) is checked by
  * the webhook with parseAgentPolicy().
  */
+import { PATH_MAX } from '../abi/structs.js';
 import { HOST_PATTERN_RE, NAME_PATTERN_RE, PATH_MAX_LENGTH, PATH_PATTERN_RE } from './glob.js';
 import { ACTIONS, API_GROUP, EFFECTS, HTTP_METHODS, KIND, MODES, PROTOCOLS, SELECTOR_OPERATORS, VALUE_TYPES } from './model.js';
 import { LIMITS } from './parse.js';
@@ -135,8 +136,8 @@ function httpPath(): Schema {
 
 function absPath(): Schema {
   return str({
-    pattern: '^/',
-    maxLength: 4096,
+    pattern: '^(/[^/]*){1,16}/?$',
+    maxLength: PATH_MAX - 1,
     'x-kubernetes-validations': [rule("!self.matches('(^|/)[.]{1,2}(/|$)') && !self.contains('//')", 'must be a normalised absolute path (no ".", ".." or "//")')],
   });
 }

@@ -6,6 +6,7 @@
  * references between rules and servers), so the CLI and the webhook judge a
  * policy exactly as the API server plus the engine would.
  */
+import { PATH_MAX, PATH_PREFIXES } from '../abi/structs.js';
 import { parseCidr } from './cidr.js';
 import { optional, parseConstraintMap } from './constraint.js';
 import { decodeUnreserved, HOST_PATTERN_RE, NAME_PATTERN_RE, PATH_MAX_LENGTH, pathPatternProblem } from './glob.js';
@@ -51,7 +52,7 @@ export const LIMITS = {
 
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const ABS_PATH_RE = /^\/[^\0]{0,4095}$/;
+const ABS_PATH_RE = /^\/[^\0]*$/;
 const EXEC_NAME_RE = /^[^/\0]{1,255}$/;
 
 export interface ParseOptions {
@@ -225,11 +226,15 @@ function egress(r: Reader, own: string): EgressSection {
   return { rules: r.field('rules').optArray(LIMITS.egressRules).map((e) => egressRule(e, own)) };
 }
 
+/** A path of a deny list: within what the kernel reads and looks up (bpf/lib/paths.h). */
 function absPath(r: Reader): string {
-  const s = r.matching(ABS_PATH_RE, 'an absolute path', 4096);
+  const s = r.matching(ABS_PATH_RE, 'an absolute path', PATH_MAX - 1);
+  if (Buffer.byteLength(s) > PATH_MAX - 1) r.fail(`must be at most ${PATH_MAX - 1} bytes (the kernel reads that much of a path)`);
   if (s.split('/').some((seg) => seg === '.' || seg === '..')) r.fail('must not contain "." or ".." segments');
   if (s.includes('//')) r.fail('must not contain "//"');
-  return s.length > 1 ? s.replace(/\/$/, '') : s;
+  const trimmed = s.length > 1 ? s.replace(/\/$/, '') : s;
+  if (trimmed.split('/').length - 1 > PATH_PREFIXES) r.fail(`must have at most ${PATH_PREFIXES} segments (the kernel checks that many directory levels)`);
+  return trimmed;
 }
 
 function processSection(r: Reader): ProcessSection {

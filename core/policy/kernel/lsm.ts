@@ -9,11 +9,18 @@
  */
 import { Action, CallKind, Verdict } from '../../abi/enums.js';
 import { nameHash, pathHash } from '../../abi/fnv.js';
+import { PATH_MAX, PATH_PREFIXES } from '../../abi/structs.js';
 import type { CompiledPolicySet } from '../compiled.js';
 import type { CallEntry } from './types.js';
 
-/** ZIRIZ_PATH_MAX - 1: longer paths cannot be matched by the kernel (documented limit). */
-export const LSM_PATH_MAX = 255;
+/** ZIRIZ_PATH_MAX - 1: the longest path the kernel reads whole (parse.ts refuses longer entries). */
+export const LSM_PATH_MAX = PATH_MAX - 1;
+/**
+ * ZIRIZ_PATH_PREFIXES (bpf/lib/paths.h): the kernel looks up a path's first
+ * 16 directory prefixes and the whole path, so a deny entry deeper than 16
+ * segments could only ever match exactly; parse.ts refuses such entries.
+ */
+export const LSM_PATH_SEGMENTS = PATH_PREFIXES;
 
 function entry(policyId: number, kind: CallKind, hash: bigint, layer: 'enforce' | 'audit', ruleId: number, name: string, kill: boolean): CallEntry {
   const deny = layer === 'enforce';
@@ -23,6 +30,14 @@ function entry(policyId: number, kind: CallKind, hash: bigint, layer: 'enforce' 
     action: deny ? (kill ? Action.KILL : Action.BLOCK) : 0,
     ruleId, names: [name],
   };
+}
+
+/** A path the kernel can match (parse.ts guarantees it; a violation is a bug, not a silent skip). */
+function kernelPath(p: string): string {
+  if (Buffer.byteLength(p) > LSM_PATH_MAX || p.split('/').length - 1 > LSM_PATH_SEGMENTS) {
+    throw new RangeError(`deny-list path beyond the kernel's limits reached the compiler: ${p}`);
+  }
+  return p;
 }
 
 function trimSlash(p: string): string {
@@ -40,12 +55,12 @@ export function lsmEntries(set: CompiledPolicySet, policyId: number): CallEntry[
   const kill = set.action === 'Kill';
   for (const r of set.files) {
     const p = trimSlash(r.path);
-    if (Buffer.byteLength(p) <= LSM_PATH_MAX) add(entry(policyId, CallKind.FILE_PREFIX, pathHash(p), r.layer, r.info.id, p, kill));
+    add(entry(policyId, CallKind.FILE_PREFIX, pathHash(kernelPath(p)), r.layer, r.info.id, p, kill));
   }
   for (const r of set.process) {
     if (r.match.path !== undefined) {
       const p = trimSlash(r.match.path);
-      if (Buffer.byteLength(p) <= LSM_PATH_MAX) add(entry(policyId, CallKind.EXEC_PATH, pathHash(p), r.layer, r.info.id, p, kill));
+      add(entry(policyId, CallKind.EXEC_PATH, pathHash(kernelPath(p)), r.layer, r.info.id, p, kill));
     }
     if (r.match.name !== undefined) add(entry(policyId, CallKind.EXEC_NAME, nameHash(r.match.name), r.layer, r.info.id, r.match.name, kill));
   }
