@@ -4,6 +4,10 @@
 #include <bpf/libbpf.h>
 #include <napi.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace ziriz {
 
 class BpfObject : public Napi::ObjectWrap<BpfObject> {
@@ -20,6 +24,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value SetGlobal(const Napi::CallbackInfo& info);
   Napi::Value SetAutoload(const Napi::CallbackInfo& info);
   Napi::Value SetMapMaxEntries(const Napi::CallbackInfo& info);
+  Napi::Value CaptureVerifierStats(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Programs(const Napi::CallbackInfo& info);
   Napi::Value Maps(const Napi::CallbackInfo& info);
@@ -34,6 +39,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
 
   struct bpf_object* obj_ = nullptr;
   bool loaded_ = false;
+  // program name -> its verifier log buffer (log level BPF_LOG_STATS), when asked for
+  std::map<std::string, std::vector<char>> logs_;
 };
 
 }  // namespace ziriz

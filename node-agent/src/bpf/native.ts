@@ -14,6 +14,12 @@ export interface NativeProgramInfo {
   type: string;
   fd: number;
   autoload: boolean;
+  /** bpf_prog_info.verified_insns of the loaded program (0 before Linux 5.16, or not loaded). */
+  verifiedInsns: number;
+  xlatedBytes: number;
+  jitedBytes: number;
+  /** The verifier's statistics for this program, when asked for before load (captureVerifierStats). */
+  verifierLog: string | null;
 }
 
 export interface NativeMapInfo {
@@ -40,6 +46,7 @@ export interface NativeObject {
   setGlobal(name: string, value: Buffer): void;
   setAutoload(prog: string, on: boolean): void;
   setMapMaxEntries(map: string, n: number): void;
+  captureVerifierStats(): void;
   load(): void;
   programs(): NativeProgramInfo[];
   maps(): NativeMapInfo[];

@@ -15,6 +15,30 @@ export interface OpenOptions {
   /** Load only these programs (default: all). */
   readonly programs?: readonly string[];
   readonly mapMaxEntries?: Readonly<Record<string, number>>;
+  /** Keep the verifier's statistics of each program (verifierStats()). */
+  readonly verifierStats?: boolean;
+}
+
+/** What the verifier did for one loaded program. */
+export interface VerifierStats {
+  readonly program: string;
+  /** Instructions the verifier processed (its budget is 1,000,000). */
+  readonly insns: number;
+  /** Peak verifier states kept at once (their memory is charged to the loader's cgroup), if reported. */
+  readonly peakStates: number | null;
+  /** Verification time in microseconds, if the kernel reports it (5.13+). */
+  readonly verifyUs: number | null;
+}
+
+/** Pure: the statistics from a verifier log at BPF_LOG_STATS, and/or bpf_prog_info.verified_insns. */
+export function parseVerifierStats(program: string, log: string | null, verifiedInsns: number): VerifierStats | null {
+  const num = (re: RegExp): number | null => {
+    const m = re.exec(log ?? '');
+    return m?.[1] === undefined ? null : Number(m[1]);
+  };
+  const insns = verifiedInsns > 0 ? verifiedInsns : num(/processed (\d+) insns/);
+  if (insns === null) return null;
+  return { program, insns, peakStates: num(/peak_states (\d+)/), verifyUs: num(/verification time (\d+) usec/) };
 }
 
 export interface UprobeTarget {
@@ -75,6 +99,7 @@ export class BpfObject {
     for (const [name, n] of Object.entries(opts.mapMaxEntries ?? {})) {
       native(() => { this.handle.setMapMaxEntries(name, n); });
     }
+    if (opts.verifierStats) native(() => { this.handle.captureVerifierStats(); });
   }
 
   setGlobal(name: string, value: Buffer): void {
@@ -97,6 +122,15 @@ export class BpfObject {
 
   mapInfos(): NativeMapInfo[] {
     return native(() => this.handle.maps());
+  }
+
+  /** The verifier's statistics of each loaded program (null where the kernel gave none). */
+  verifierStats(): VerifierStats[] {
+    return this.programInfos().flatMap((p) => {
+      if (p.fd < 0) return [];
+      const st = parseVerifierStats(p.name, p.verifierLog, p.verifiedInsns);
+      return st ? [st] : [];
+    });
   }
 
   programFd(name: string): number {
