@@ -89,7 +89,8 @@ function needsOf(set: CompiledPolicySet | null, facts: PodFacts): HookName[] {
   const needs: HookName[] = [];
   if (covers(set, 'egress')) needs.push('egress-cgroup', ...(facts.hostNetwork ? [] : ['egress-tc' as const]));
   const w = probeWants(set);
-  if (w.outbound || w.inbound) needs.push('tls-uprobes');
+  // exec-hold: a new process of the pod is stopped until its probes are attached (else it runs unprobed a while)
+  if (w.outbound || w.inbound) needs.push('tls-uprobes', 'exec-hold');
   if (set.process.length > 0 || set.files.length > 0) needs.push('lsm-file-exec-socket');
   return needs;
 }

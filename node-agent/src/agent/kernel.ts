@@ -100,7 +100,7 @@ export class NodeKernel {
 
   private fail(spec: ProgramSpec, why: string): void {
     this.attachFailures++;
-    this.failures.push({ hook: spec.hook, why: `${spec.program}: ${why}` });
+    this.failures.push({ hook: spec.hook, why: `${spec.program} not loaded (${why}): ${spec.enforces} not enforced` });
     this.opts.log('error', 'program not attached', { program: spec.program, hook: spec.hook, error: why });
   }
 
@@ -134,8 +134,10 @@ export class NodeKernel {
     }
   }
 
+  /** Hooks every program of which is in place (one program missing degrades its hook). */
   get attached(): HookName[] {
-    return [...this.hooks];
+    const failed = new Set(this.failures.map((f) => f.hook));
+    return [...this.hooks].filter((h) => !failed.has(h));
   }
 
   /** Hooks this node cannot provide, with why (from the probe and from attach failures). */

@@ -13,11 +13,16 @@ export interface NodeHooks {
   readonly probedPods: ReadonlySet<string>;
 }
 
-/** Weaker substitutes that are in force when a hook is missing. */
-const SUBSTITUTES: Partial<Record<HookName, string>> = {
-  'lsm-file-exec-socket': 'process.deny enforced by killing at exec (sched_process_exec); connect() refused by the cgroup hooks; files.deny not enforced',
-  'egress-tc': 'connect()/sendmsg() refused by the cgroup hooks',
-};
+/** Pure: the weaker substitute in force when `hook` is missing, judged by what this node did attach. */
+export function substituteFor(hook: HookName, attached: ReadonlySet<HookName>): string | undefined {
+  if (hook === 'lsm-file-exec-socket') {
+    const exec = attached.has('exec-kill') ? 'process.deny enforced by killing at exec (sched_process_exec)' : 'process.deny not enforced (the exec-kill program is not loaded either)';
+    const connect = attached.has('egress-cgroup') ? 'connect() refused by the cgroup hooks' : 'connect() not refused (the cgroup hooks are not loaded either)';
+    return `${exec}; ${connect}; files.deny not enforced`;
+  }
+  if (hook === 'egress-tc') return attached.has('egress-cgroup') ? 'connect()/sendmsg() refused by the cgroup hooks' : undefined;
+  return undefined;
+}
 
 /** The node has the hook, but this pod's part of it is not in place yet (its veth's TC filter, its processes' uprobes). */
 function notYet(plan: PodPlan, hooks: NodeHooks, need: HookName): 'tc' | 'probes' | null {
@@ -50,7 +55,7 @@ export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks):
       continue;
     }
     const why = missing?.why ?? (tcMissing ? 'the pod veth has no TC filter yet' : probesMissing ? 'not every process of the pod has its uprobes yet' : 'not attached on this node');
-    const substitute = SUBSTITUTES[need];
+    const substitute = substituteFor(need, hooks.attached);
     degraded.push({ hook: need, why, ...(substitute ? { substitute } : {}) });
   }
   const policies = plan.set ? plan.set.policies.map(policyRef).join(', ') : '';

@@ -24,24 +24,26 @@ export interface ProgramSpec {
   readonly attach: AttachKind;
   readonly hook: HookName;
   readonly feature: Feature;
+  /** What is not enforced while this program is not loaded (named in conditions and Events). */
+  readonly enforces: string;
 }
 
 export const NODE_PROGRAMS: readonly ProgramSpec[] = [
-  { object: 'cgroup_connect4', program: 'ziriz_connect4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
-  { object: 'cgroup_connect6', program: 'ziriz_connect6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
-  { object: 'cgroup_sendmsg4', program: 'ziriz_sendmsg4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
-  { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr' },
-  { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf' },
+  { object: 'cgroup_connect4', program: 'ziriz_connect4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv4 connect()' },
+  { object: 'cgroup_connect6', program: 'ziriz_connect6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv6 connect()' },
+  { object: 'cgroup_sendmsg4', program: 'ziriz_sendmsg4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv4 sendmsg() (UDP)' },
+  { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv6 sendmsg() (UDP)' },
+  { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf', enforces: 'new processes held until their probes are attached; pods keyed at their first exec' },
   // after tp_sched_exec: a new pod's cgroup is keyed before its deny list is checked
-  { object: 'tp_exec_deny', program: 'ziriz_exec_deny', attach: 'tp_btf', hook: 'exec-kill', feature: 'tp_btf' },
-  { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc' },
-  { object: 'lsm_file_open', program: 'ziriz_file_open', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm' },
-  { object: 'lsm_bprm_check', program: 'ziriz_bprm_check', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm' },
-  { object: 'lsm_socket_connect', program: 'ziriz_socket_connect', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm' },
-  { object: 'uprobe_ssl_write', program: 'ziriz_ssl_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
-  { object: 'uprobe_gnutls_send', program: 'ziriz_gnutls_send', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
-  { object: 'uprobe_libc_send', program: 'ziriz_libc_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
-  { object: 'uprobe_ssl_read', program: 'ziriz_recv_ssl_read_ret', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal' },
+  { object: 'tp_exec_deny', program: 'ziriz_exec_deny', attach: 'tp_btf', hook: 'exec-kill', feature: 'tp_btf', enforces: 'process.deny where LSM is unavailable (kill at exec)' },
+  { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc', enforces: 'egress dropped at the pod veth' },
+  { object: 'lsm_file_open', program: 'ziriz_file_open', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm', enforces: 'files.deny' },
+  { object: 'lsm_bprm_check', program: 'ziriz_bprm_check', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm', enforces: 'process.deny refused at exec' },
+  { object: 'lsm_socket_connect', program: 'ziriz_socket_connect', attach: 'lsm', hook: 'lsm-file-exec-socket', feature: 'lsm', enforces: 'connect() refused by LSM' },
+  { object: 'uprobe_ssl_write', program: 'ziriz_ssl_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'MCP/A2A/HTTP calls sent over OpenSSL/BoringSSL TLS' },
+  { object: 'uprobe_gnutls_send', program: 'ziriz_gnutls_send', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'MCP/A2A/HTTP calls sent over GnuTLS' },
+  { object: 'uprobe_libc_send', program: 'ziriz_libc_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'plaintext MCP/A2A/HTTP calls (libc write/send)' },
+  { object: 'uprobe_ssl_read', program: 'ziriz_recv_ssl_read_ret', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'inbound rules (calls a server receives)' },
 ];
 
 /** TC filter slot of ziriz on a veth: distinctive, so other tools' filters are left alone. */

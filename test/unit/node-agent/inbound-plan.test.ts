@@ -64,10 +64,10 @@ describe('node agent: plans of servers with inbound rules', () => {
     const d = desiredKernel(input([{ facts: facts('customers-0'), resolution: resolution(11n) }], [INBOUND]));
     const plan = onlyPlan(d);
 
-    it('is an MCP server that needs the TLS probes and nothing else', () => {
+    it('is an MCP server that needs the TLS probes (and the exec hold that attaches them) and nothing else', () => {
       expect(plan.role).to.equal('mcp-server');
       expect(plan.error).to.equal(undefined);
-      expect(plan.needs).to.deep.equal(['tls-uprobes']);
+      expect(plan.needs).to.deep.equal(['tls-uprobes', 'exec-hold']);
       expect(d.tc.size, 'no egress rules: no TC filter').to.equal(0);
       expect(d.egress.size).to.equal(0);
     });
