@@ -7,9 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 
 /** Start `node <args>` with `env`, its output appended to `logFile`. */
-export function spawnLogged(args: readonly string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+/** `cgroupProcs`: start the process inside that cgroup (it joins before Node.js starts, so every byte it uses is charged there). */
+export function spawnLogged(args: readonly string[], env: NodeJS.ProcessEnv, logFile: string, cgroupProcs?: string): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = cgroupProcs
+    ? spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   return child;

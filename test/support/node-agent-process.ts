@@ -32,7 +32,7 @@ export class NodeAgentProcess extends LoggedProcess {
     super(child, logFile);
   }
 
-  static async start(cluster: LocalCluster, opts: { pinRoot: string; stateFile: string; name?: string }): Promise<NodeAgentProcess> {
+  static async start(cluster: LocalCluster, opts: { pinRoot: string; stateFile: string; name?: string; cgroupProcs?: string }): Promise<NodeAgentProcess> {
     const kubeconfig = await cluster.serviceAccountKubeconfig('ziriz-system', 'ziriz-node-agent');
     const port = await freePort();
     const logFile = join(cluster.logDir, `${opts.name ?? 'node-agent'}.log`);
@@ -46,7 +46,7 @@ export class NodeAgentProcess extends LoggedProcess {
       ZIRIZ_METRICS_HOST: '127.0.0.1',
       ZIRIZ_METRICS_PORT: String(port),
       ZIRIZ_RESYNC_SECONDS: '5',
-    }, logFile);
+    }, logFile, opts.cgroupProcs);
     const p = new NodeAgentProcess(child, port, logFile, opts.pinRoot, opts.stateFile);
     await waitFor('node agent metrics endpoint', async () => {
       if (child.exitCode !== null) throw new Error(`node agent exited ${child.exitCode}: ${p.log().slice(-3000)}`);
