@@ -35,7 +35,7 @@ describe('node agent memory: starts and runs inside its DaemonSet limit (kernel 
     cluster = await sharedCluster(this);
     stateFile = join(cluster.logDir, 'tc-state-mem.json');
     const objs = await installWebhookPrereqs(cluster);
-    const ds = objs.find((o) => o.kind === 'DaemonSet' && o.metadata?.name === 'ziriz-node-agent') as unknown as { spec: { template: { spec: { containers: Container[] } } } } | undefined;
+    const ds = objs.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'ziriz-node-agent') as unknown as { spec: { template: { spec: { containers: Container[] } } } } | undefined;
     const c = ds?.spec.template.spec.containers.find((x) => x.name === 'node-agent') ?? ds?.spec.template.spec.containers[0];
     limit = c?.resources?.limits?.memory ?? '';
     request = c?.resources?.requests?.memory ?? '';
