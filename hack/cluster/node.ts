@@ -96,9 +96,20 @@ async function liveContainerd(state: NodeState): Promise<ProcessRecord | undefin
   return startContainerd(state.layout, state.logDir, true).catch(() => undefined);
 }
 
+/**
+ * A shared host path's own mount is not the cluster's: on the first `ip netns
+ * add` ever, iproute2 bind-mounts /run/netns onto itself (to make it shared)
+ * and leaves it for every later user. Only mounts beneath it count.
+ */
+function leftMounts(p: string): string[] {
+  const mounts = mountsUnder(p);
+  return sharedHostPaths.includes(p) ? mounts.filter((m) => m !== p) : mounts;
+}
+
 function removeHostPath(p: string): string[] {
   if (!existsSync(p)) return [];
-  if (mountsUnder(p).length > 0) return [`mounts under ${p}`];
+  if (leftMounts(p).length > 0) return [`mounts under ${p}`];
+  if (mountsUnder(p).includes(p)) return []; // iproute2's own mount point: left to every later `ip netns`
   if (!sharedHostPaths.includes(p)) rmSync(p, { recursive: true, force: true });
   else if (readdirSync(p).length === 0) rmdirSync(p);
   return [];
