@@ -28,7 +28,19 @@ static __always_inline struct ziriz_lsm_event *zlsm_scratch(void)
 	return bpf_map_lookup_elem(&ziriz_lsm_scratch, &zero);
 }
 
-/* Report a DENY/AUDIT from the scratch record; returns what the hook must return. */
+static __always_inline void zlsm_output(struct ziriz_lsm_event *e)
+{
+	if (bpf_ringbuf_output(&ziriz_events, e, sizeof(*e), 0) < 0)
+		zcount(ZIRIZ_CNT_RINGBUF_FULL);
+}
+
+/*
+ * Report a DENY/AUDIT from the scratch record; returns what the hook must
+ * return. The two returns are constants on separate paths: from 6.12 the
+ * verifier checks an LSM program's return value is in [-4095, 0], and a
+ * branchless `-(verdict == DENY)` (what clang made of a ?: here) loses the
+ * range, so the program was refused (EINVAL) on Linux 6.12.
+ */
 static __always_inline int zlsm_verdict(struct ziriz_lsm_event *e, __u8 hook, __u8 verdict, __u32 rule_id,
 					__u64 cgid, const struct ziriz_identity *id, __u16 flags)
 {
@@ -40,11 +52,13 @@ static __always_inline int zlsm_verdict(struct ziriz_lsm_event *e, __u8 hook, __
 	e->verdict = verdict;
 	e->pad = 0;
 	e->rule_id = rule_id;
-	if (verdict == ZIRIZ_VERDICT_DENY)
+	if (verdict == ZIRIZ_VERDICT_DENY) {
 		zcount(ZIRIZ_CNT_LSM_DENIED);
-	if (bpf_ringbuf_output(&ziriz_events, e, sizeof(*e), 0) < 0)
-		zcount(ZIRIZ_CNT_RINGBUF_FULL);
-	return verdict == ZIRIZ_VERDICT_DENY ? ZIRIZ_EPERM_RET : 0;
+		zlsm_output(e);
+		return ZIRIZ_EPERM_RET;
+	}
+	zlsm_output(e);
+	return 0;
 }
 
 #endif /* ZIRIZ_LSM_H */

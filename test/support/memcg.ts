@@ -14,8 +14,11 @@ export interface MemoryCgroup {
   /** Write a pid here to move it in (cgroup.procs). */
   readonly procsFile: string;
   readonly limitBytes: number;
+  /** The kernel's peak (v1 max_usage, v2 memory.peak from 5.19), else the highest sample() seen. */
   peakBytes(): number;
   currentBytes(): number;
+  /** Note the current usage (for kernels without memory.peak: call it often while the work runs). */
+  sample(): void;
   /** Times the limit was hit (v1 failcnt, v2 events max), and OOM kills. */
   pressure(): { limitHits: number; oomKills: number };
   remove(): void;
@@ -41,6 +44,7 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
       dir, procsFile: join(dir, 'cgroup.procs'), limitBytes,
       peakBytes: () => num(join(dir, 'memory.max_usage_in_bytes')),
       currentBytes: () => num(join(dir, 'memory.usage_in_bytes')),
+      sample: () => undefined,
       pressure: () => ({ limitHits: num(join(dir, 'memory.failcnt')), oomKills: field(join(dir, 'memory.oom_control'), 'oom_kill') }),
       remove: () => { rmdirSync(dir); },
     };
@@ -49,10 +53,13 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
   const dir = join(root, name);
   mkdirSync(dir);
   writeFileSync(join(dir, 'memory.max'), String(limitBytes));
+  const hasPeak = existsSync(join(dir, 'memory.peak'));
+  let sampled = 0;
   return {
     dir, procsFile: join(dir, 'cgroup.procs'), limitBytes,
-    peakBytes: () => num(join(dir, 'memory.peak')),
+    peakBytes: () => (hasPeak ? num(join(dir, 'memory.peak')) : sampled),
     currentBytes: () => num(join(dir, 'memory.current')),
+    sample: () => { sampled = Math.max(sampled, num(join(dir, 'memory.current'))); },
     pressure: () => ({ limitHits: field(join(dir, 'memory.events'), 'max'), oomKills: field(join(dir, 'memory.events'), 'oom_kill') }),
     remove: () => { rmdirSync(dir); },
   };
