@@ -7,6 +7,7 @@
  * verifier-budget.test.ts, hack/bench verifier, the VM kernel matrix).
  */
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
+import { BpfError } from './errors.js';
 import { BpfObject, type VerifierStats } from './object.js';
 import { bpfObject } from './paths.js';
 import { NODE_PROGRAMS } from './programs.js';
@@ -58,13 +59,37 @@ export function measurePrograms(pinRoot: string, objects: readonly string[] = ag
         const stats = o.verifierStats().find((s) => s.program === program);
         rows.push({ object, program, ok: true, loadMs: ms(t0), ...(stats ? { stats } : {}) });
       } catch (e: unknown) {
-        rows.push({ object, program, ok: false, error: errorMessage(e), loadMs: ms(t0) });
+        const why = refusalReason(object, program, pinRoot);
+        rows.push({ object, program, ok: false, error: why ? `${errorMessage(e)}: ${why}` : errorMessage(e), loadMs: ms(t0) });
       } finally {
         o?.close();
       }
     }
   }
   return rows;
+}
+
+/**
+ * The verifier's words for a program it refused: loaded once more without
+ * the statistics buffer (with it, libbpf hands the log to the buffer, and at
+ * the statistics level the kernel writes no error text), so libbpf prints it.
+ */
+function refusalReason(object: string, program: string, pinRoot: string): string | null {
+  try {
+    BpfObject.load(bpfObject(object), { pinRoot, programs: [program] }).close();
+    return null;
+  } catch (e: unknown) {
+    return e instanceof BpfError ? verifierReason(e.libbpfLog) : null;
+  }
+}
+
+/** Pure: the verifier's own words for a refusal (the line before its statistics), if its log has them. */
+export function verifierReason(log: string): string | null {
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('libbpf:') && !l.startsWith('--'));
+  const stats = lines.findIndex((l) => /^processed \d+ insns/.test(l));
+  const candidates = stats > 0 ? lines.slice(0, stats) : lines;
+  const named = candidates.find((l) => /unknown func|not allowed|too large|doesn't match|should have been|invalid (?:mem|access|argument type|bpf_context)/i.test(l));
+  return named ?? (stats > 0 ? (candidates[candidates.length - 1] ?? null) : null);
 }
 
 function ms(t0: bigint): number {

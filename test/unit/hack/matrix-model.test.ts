@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { hookState, kernelAtLeast, matrixMarkdown, matrixProblems, shortError, withMatrix, MATRIX_BEGIN, MATRIX_END, type MatrixResult } from '../../../hack/vm/matrix-model.js';
+import { functionalTests, hookState, kernelAtLeast, parseSummary, matrixMarkdown, matrixProblems, shortError, withMatrix, MATRIX_BEGIN, MATRIX_END, type MatrixResult } from '../../../hack/vm/matrix-model.js';
 
 const ALL = ['egress-cgroup', 'egress-tc', 'exec-hold', 'exec-kill', 'tls-uprobes', 'lsm-file-exec-socket'];
 
@@ -44,18 +44,40 @@ describe('hack/vm/matrix-model: judging a kernel matrix run', () => {
     expect(hookState(dead, 'egress-cgroup')).to.equal('failed');
   });
 
+  it('runs the kernel tests of the hooks in place only, and reads their closing line', () => {
+    expect(functionalTests(result('6.1.0'))).to.deep.equal([
+      'dist/test/kernel/cgroup-connect.test.js', 'dist/test/kernel/ssl-capture.test.js', 'dist/test/kernel/tool-enforcement.test.js',
+      'dist/test/kernel/exec-deny.test.js', 'dist/test/guest/lsm-agent.guest.js',
+    ]);
+    expect(functionalTests(result('5.10.0', { agent: { ok: true, peakMb: 1, attached: ['egress-cgroup', 'egress-tc'] } }))).to.deep.equal(['dist/test/kernel/cgroup-connect.test.js']);
+    expect(parseSummary('x\n3 passed, 1 failed, 2 skipped\n')).to.deep.equal({ passed: 3, failed: 1, skipped: 2 });
+    expect(parseSummary('no tests')).to.equal(null);
+    const failing = matrixProblems([{ release: 'b', result: result('6.1.0'), functional: { files: ['a'], passed: 4, failed: 1, skipped: 0, tail: '1) boom' } }], 200_000);
+    expect(failing).to.deep.equal(['6.1.0: kernel tests in the guest: 4 passed, 1 failed: 1) boom']);
+  });
+
   it('says why a program was refused in a few words', () => {
-    expect(shortError('... unknown func bpf_loop#181 ...')).to.equal('unknown helper bpf_loop#181');
+    expect(shortError('... unknown func bpf_loop#181 ...')).to.equal('no bpf_loop');
     expect(shortError('load: Invalid argument [EINVAL]')).to.equal('EINVAL');
   });
 
   it('writes the table between its markers, replacing an earlier one, and appends it when absent', () => {
     const md = matrixMarkdown([{ release: 'bookworm', result: result('6.1.0') }, { release: 'sid', failure: 'timeout' }], '2026-12-04', 'h');
-    expect(md).to.include('| 6.1.0 | ok | ok | ok | ok | ok | ok | 60 MB, 4.0 s | `ziriz_ssl_write` 16000 | none |');
+    expect(md).to.include('| 6.1.0 | ok | ok | ok | ok | ok | ok | 60 MB, 4.0 s | `ziriz_ssl_write` 16000 | not run | none |');
     expect(md).to.include('| sid | failed');
     const once = withMatrix('# Doc\n', md);
     expect(once.startsWith('# Doc\n\n' + MATRIX_BEGIN)).to.equal(true);
     const twice = withMatrix(`${once}tail\n`, 'new');
     expect(twice).to.equal(`# Doc\n\n${MATRIX_BEGIN}\nnew\n${MATRIX_END}\ntail\n`);
+  });
+});
+
+describe('verifierReason: the verifier\'s words for a refusal', () => {
+  it('picks the telling line before the statistics', async () => {
+    const { verifierReason } = await import('../../../node-agent/src/bpf/verifier.js');
+    const log = 'libbpf: prog x: BPF program load failed\n18: (85) call bpf_get_current_ancestor_cgroup_id#123\nunknown func bpf_get_current_ancestor_cgroup_id#123\nprocessed 18 insns (limit 1000000)\n';
+    expect(verifierReason(log)).to.equal('unknown func bpf_get_current_ancestor_cgroup_id#123');
+    expect(verifierReason('At program exit the register R0 has smin=0 smax=4294967295 should have been in [-4095, 0]\nprocessed 604 insns')).to.include('should have been in [-4095, 0]');
+    expect(verifierReason('')).to.equal(null);
   });
 });
