@@ -26,6 +26,8 @@ export interface MatrixRow {
   readonly release: string;
   readonly result?: MatrixResult;
   readonly functional?: FunctionalRun;
+  /** The first guest of this kernel gave no result and a second was booted: why the first failed. */
+  readonly retried?: string;
   /** Why the guest gave no result (boot failure, timeout). */
   readonly failure?: string;
 }
@@ -85,6 +87,7 @@ export function matrixMarkdown(rows: readonly MatrixRow[], date: string, host: s
     const agent = x.agent.ok ? `${x.agent.peakMb.toFixed(0)} MB, ${((x.agent.ms ?? 0) / 1000).toFixed(1)} s` : `failed: ${x.agent.error ?? ''}`;
     lines.push(`| ${x.kernel} | ${HOOKS.map((h) => hookState(x, h)).join(' | ')} | ${agent} | ${largest ? `\`${largest.program}\` ${largest.insns}` : '-'} | ${tests} | ${refused.join(', ') || 'none'} |`);
   }
+  for (const r of rows.filter((x) => x.retried)) lines.push('', `${r.release}: the first guest gave no result and was booted again: ${r.retried ?? ''}`);
   lines.push('');
   lines.push('Verified instructions per program (budget 200,000; limit 1,000,000):');
   lines.push('');

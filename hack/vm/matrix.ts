@@ -8,7 +8,7 @@
  * Exits 1 when matrixProblems finds any (matrix-model.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { VERIFIER_BUDGET } from '../../node-agent/src/bpf/verifier.js';
@@ -27,16 +27,30 @@ if (listed.length === 0) {
   process.exit(1);
 }
 
-function guest(dir: string, cmd: string[]): { status: number | null; out: string } {
-  const r = spawnSync(join(ROOT, 'hack/vm/run-guest'), [dir, '--timeout', process.env.ZIRIZ_MATRIX_TIMEOUT ?? '900', '--env', 'CI=true', '--', ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+const LOGS = join(process.env.ZIRIZ_CACHE ?? join(process.env.HOME ?? '/root', '.cache/ziriz'), 'vm/logs');
+mkdirSync(LOGS, { recursive: true });
+
+/** One guest run; its whole serial log is kept under LOGS. */
+function guest(dir: string, cmd: string[], tag: string): { status: number | null; out: string; log: string } {
+  const log = join(LOGS, `${tag}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const r = spawnSync(join(ROOT, 'hack/vm/run-guest'), [dir, '--timeout', process.env.ZIRIZ_MATRIX_TIMEOUT ?? '900', '--env', 'CI=true', '--log', log, '--', ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}`, log };
+}
+
+/** Why a guest gave no result: a kernel panic's first lines when there was one, else the end of its output. */
+function whyNoResult(r: { status: number | null; out: string; log: string }): string {
+  const serial = existsSync(r.log) ? readFileSync(r.log, 'utf8') : r.out;
+  const lines = serial.split('\n').map((l) => l.trim());
+  const oops = lines.findIndex((l) => /BUG:|Oops|general protection|Kernel panic/.test(l));
+  const what = oops >= 0 ? lines.slice(oops, oops + 12).filter((l) => l !== '').join(' / ') : lines.filter(Boolean).slice(-3).join(' / ');
+  return `guest exit ${r.status ?? 'signal'}: ${what.slice(0, 900)} (serial log ${r.log})`;
 }
 
 /** The kernel tests for the hooks in place, in a second guest of the same kernel. */
 function runTests(dir: string, result: MatrixResult): FunctionalRun {
   const files = functionalTests(result);
   if (files.length === 0) return { files, passed: 0, failed: 0, skipped: 0 };
-  const r = guest(dir, ['node_modules/.bin/mocha', ...files]);
+  const r = guest(dir, ['node_modules/.bin/mocha', ...files], `${result.kernel}-tests`);
   const s = parseSummary(r.out);
   const tail = r.out.split('\n').filter((l) => /\d+\) |Error|expected/.test(l)).slice(0, 6).join(' / ').slice(0, 600);
   if (!s) return { files, passed: 0, failed: 1, skipped: 0, tail: `no summary (guest exit ${r.status ?? 'signal'}) ${tail}` };
@@ -46,14 +60,22 @@ function runTests(dir: string, result: MatrixResult): FunctionalRun {
 const rows: MatrixRow[] = [];
 for (const k of listed) {
   const t0 = Date.now();
-  const r = spawnSync(join(ROOT, 'hack/vm/run-guest'), [k.dir, '--timeout', process.env.ZIRIZ_MATRIX_TIMEOUT ?? '900', '--', 'node', 'dist/hack/vm/matrix-guest.js'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const line = r.stdout.split('\n').find((l) => l.includes('ZIRIZ-MATRIX '));
+  const measure = (): ReturnType<typeof guest> => guest(k.dir, ['node', 'dist/hack/vm/matrix-guest.js'], `${k.rel}-measure`);
+  let r = measure();
+  let retried: string | undefined;
+  if (r.status !== 0 || !r.out.includes('ZIRIZ-MATRIX ')) {
+    // Emulated guests (TCG) have panicked in a timer interrupt once in a dozen boots: one more boot, and the first failure is reported.
+    retried = whyNoResult(r);
+    process.stderr.write(`[matrix] ${k.rel}: no result, booting once more: ${retried}\n`);
+    r = measure();
+  }
+  const line = r.out.split('\n').find((l) => l.includes('ZIRIZ-MATRIX '));
   if (r.status === 0 && line) {
     const result = JSON.parse(line.slice(line.indexOf('ZIRIZ-MATRIX ') + 'ZIRIZ-MATRIX '.length)) as MatrixResult;
-    rows.push({ release: k.rel, result, ...(functional ? { functional: runTests(k.dir, result) } : {}) });
+    rows.push({ release: k.rel, result, ...(retried ? { retried } : {}), ...(functional ? { functional: runTests(k.dir, result) } : {}) });
     process.stderr.write(`[matrix] ${k.rel} ${result.kernel}: ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   } else {
-    rows.push({ release: k.rel, failure: `guest exit ${r.status ?? 'signal'}: ${(r.stderr + r.stdout).trim().split('\n').slice(-3).join(' / ').slice(0, 300)}` });
+    rows.push({ release: k.rel, failure: whyNoResult(r), ...(retried ? { retried } : {}) });
   }
 }
 
