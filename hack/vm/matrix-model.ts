@@ -108,7 +108,7 @@ export function matrixMarkdown(rows: readonly MatrixRow[], date: string, host: s
 export function shortError(e: string): string {
   const helper = /unknown func (\w+)#\d+/.exec(e);
   if (helper?.[1]) return `no ${helper[1]}`;
-  if (e.includes('number of funcs in func_info')) return 'no global functions/bpf_loop';
+  if (e.includes('number of funcs in func_info')) return 'no bpf_loop callbacks (5.17)';
   if (e.includes('should have been in')) return 'return value range';
   const errno = /\[(E[A-Z0-9]+)\]/.exec(e);
   return errno?.[1] ?? e.slice(0, 60);
