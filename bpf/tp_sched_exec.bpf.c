@@ -32,7 +32,8 @@ const volatile __u8 ziriz_exec_hold = 0;
 static __always_inline void zreport_exec(__u64 cgid, const struct ziriz_identity *id, int hold)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct ziriz_exec_event *e = zreserve(sizeof(*e));
+	/* A held program's record goes on the ring of held records (common.h). */
+	struct ziriz_exec_event *e = hold ? zreserve_hold(sizeof(*e)) : zreserve(sizeof(*e));
 
 	if (!e)
 		return;

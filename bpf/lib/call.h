@@ -552,12 +552,18 @@ __noinline int zjudge_pending(__u32 slot)
 	} else {
 		e->peer_family = 0;
 	}
-	/* A held process waits for the agent: wake it now, not when the ring fills. */
-	if (bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, enforce ? BPF_RB_FORCE_WAKEUP : 0) < 0) {
-		zcount(ZIRIZ_CNT_RINGBUF_FULL);
-		/* The agent will never hear of this hold: do not leave the process stopped forever. */
-		if (enforce)
+	/*
+	 * A held process waits for the agent: its record goes on the ring of held
+	 * records (no flood of reports can fill it) and wakes the agent now.
+	 */
+	if (enforce) {
+		if (bpf_ringbuf_output(&ziriz_hold_events, e, ZIRIZ_DATA_HDR_SIZE + n, BPF_RB_FORCE_WAKEUP) < 0) {
+			zcount(ZIRIZ_CNT_RINGBUF_FULL);
+			/* The agent will never hear of this hold: do not leave the process stopped forever. */
 			bpf_send_signal(ZIRIZ_SIGKILL);
+		}
+	} else if (bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, 0) < 0) {
+		zcount(ZIRIZ_CNT_RINGBUF_FULL);
 	}
 	return 0;
 }

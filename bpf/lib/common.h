@@ -49,6 +49,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ziriz_events SEC(".maps");
 
+/*
+ * Records of processes a probe stopped (a held call, a program held at exec)
+ * have a ring of their own: a flood of reports on ziriz_events (denied
+ * connects, audited calls) from any pod can never make the agent miss a hold.
+ * Only held records go here, so it needs room for one record per held thread.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 * 1024 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_hold_events SEC(".maps");
+
 static __always_inline void zcount(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&ziriz_counters, &idx);
@@ -84,6 +96,16 @@ static __always_inline void zfill_hdr(struct ziriz_event_hdr *h, __u16 op, __u32
 static __always_inline void *zreserve(__u32 size)
 {
 	void *e = bpf_ringbuf_reserve(&ziriz_events, size, 0);
+
+	if (!e)
+		zcount(ZIRIZ_CNT_RINGBUF_FULL);
+	return e;
+}
+
+/* The same on the ring of held records (ziriz_hold_events). */
+static __always_inline void *zreserve_hold(__u32 size)
+{
+	void *e = bpf_ringbuf_reserve(&ziriz_hold_events, size, 0);
 
 	if (!e)
 		zcount(ZIRIZ_CNT_RINGBUF_FULL);

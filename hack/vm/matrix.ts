@@ -30,10 +30,15 @@ if (listed.length === 0) {
 const LOGS = join(process.env.ZIRIZ_CACHE ?? join(process.env.HOME ?? '/root', '.cache/ziriz'), 'vm/logs');
 mkdirSync(LOGS, { recursive: true });
 
-/** One guest run; its whole serial log is kept under LOGS. */
-function guest(dir: string, cmd: string[], tag: string): { status: number | null; out: string; log: string } {
+/**
+ * One guest run; its whole serial log is kept under LOGS. The timeout is a
+ * few times what a run takes under TCG (measure ~20 s, tests ~70 s): an
+ * emulated guest has hung in a soft lockup once in some dozens of boots, and
+ * such a guest is booted again rather than waited for.
+ */
+function guest(dir: string, cmd: string[], tag: string, timeoutS: number): { status: number | null; out: string; log: string } {
   const log = join(LOGS, `${tag}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  const r = spawnSync(join(ROOT, 'hack/vm/run-guest'), [dir, '--timeout', process.env.ZIRIZ_MATRIX_TIMEOUT ?? '900', '--env', 'CI=true', '--log', log, '--', ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(join(ROOT, 'hack/vm/run-guest'), [dir, '--timeout', String(timeoutS), '--env', 'CI=true', '--log', log, '--', ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}`, log };
 }
 
@@ -50,7 +55,12 @@ function whyNoResult(r: { status: number | null; out: string; log: string }): st
 function runTests(dir: string, result: MatrixResult): FunctionalRun {
   const files = functionalTests(result);
   if (files.length === 0) return { files, passed: 0, failed: 0, skipped: 0 };
-  const r = guest(dir, ['node_modules/.bin/mocha', ...files], `${result.kernel}-tests`);
+  const run = (): ReturnType<typeof guest> => guest(dir, ['node_modules/.bin/mocha', ...files], `${result.kernel}-tests`, Number(process.env.ZIRIZ_MATRIX_TESTS_TIMEOUT ?? 600));
+  let r = run();
+  if (!parseSummary(r.out)) {
+    process.stderr.write(`[matrix] ${result.kernel}: the tests' guest gave no result, booting once more: ${whyNoResult(r)}\n`);
+    r = run();
+  }
   const s = parseSummary(r.out);
   const tail = r.out.split('\n').filter((l) => /\d+\) |Error|expected/.test(l)).slice(0, 6).join(' / ').slice(0, 600);
   if (!s) return { files, passed: 0, failed: 1, skipped: 0, tail: `no summary (guest exit ${r.status ?? 'signal'}) ${tail}` };
@@ -60,11 +70,11 @@ function runTests(dir: string, result: MatrixResult): FunctionalRun {
 const rows: MatrixRow[] = [];
 for (const k of listed) {
   const t0 = Date.now();
-  const measure = (): ReturnType<typeof guest> => guest(k.dir, ['node', 'dist/hack/vm/matrix-guest.js'], `${k.rel}-measure`);
+  const measure = (): ReturnType<typeof guest> => guest(k.dir, ['node', 'dist/hack/vm/matrix-guest.js'], `${k.rel}-measure`, Number(process.env.ZIRIZ_MATRIX_TIMEOUT ?? 180));
   let r = measure();
   let retried: string | undefined;
   if (r.status !== 0 || !r.out.includes('ZIRIZ-MATRIX ')) {
-    // Emulated guests (TCG) have panicked in a timer interrupt once in a dozen boots: one more boot, and the first failure is reported.
+    // Emulated guests (TCG) have panicked in an interrupt or hung in a soft lockup, about once in a few dozen boots: one more boot, and the first failure is reported.
     retried = whyNoResult(r);
     process.stderr.write(`[matrix] ${k.rel}: no result, booting once more: ${retried}\n`);
     r = measure();

@@ -42,6 +42,8 @@ export interface HoldSample {
 
 export interface RigOptions {
   readonly tls?: boolean;
+  /** Size of the shared ring buffer ziriz_events (default: the agent's). */
+  readonly ringBytes?: number;
   readonly serverEnv?: Record<string, string>;
   readonly plaintextProbes?: boolean;
   /** The agent pod's IPs (none: a host-network pod). */
@@ -90,7 +92,7 @@ export class ToolRig {
     writeFileSync(join(this.dir, 'tls.key'), cert.key);
     // ZIRIZ_RIG_LOG=1: the agent code's log lines on stderr (debugging a failing test).
     const log: LogFn = process.env.ZIRIZ_RIG_LOG ? (level, msg, fields) => { process.stderr.write(`${level} ${msg} ${JSON.stringify(fields ?? {})}\n`); } : () => undefined;
-    this.kernel = NodeKernel.open({ pinRoot: this.pinRoot, stateFile: join(this.dir, 'tc.json'), probe: runProbe(), log });
+    this.kernel = NodeKernel.open({ pinRoot: this.pinRoot, stateFile: join(this.dir, 'tc.json'), probe: runProbe(), log, ...(opts.ringBytes ? { ringBytes: opts.ringBytes } : {}) });
     this.cgroup = TestCgroup.create('tools');
     const policies = policyDocs.map((d) => parseAgentPolicy(d));
     const ids = { policy: new IdAllocator(), identity: new IdAllocator() };
@@ -158,6 +160,11 @@ export class ToolRig {
     return this.probes.adopt();
   }
 
+  /** Where the rig's maps are pinned (another object loaded there shares them, e.g. the ring). */
+  get pinRootDir(): string {
+    return this.pinRoot;
+  }
+
   get uprobePinDir(): string {
     return join(this.pinRoot, UPROBE_PIN_DIR);
   }
@@ -171,7 +178,7 @@ export class ToolRig {
   resumeEvents(): void {
     const ring = this.kernel.maps.ziriz_events;
     if (!ring) throw new Error('no ring buffer');
-    this.events = new EventsPath(ring, this.attribution, this.sink, () => undefined, () => undefined, { probes: this.probes, holds: this.holds });
+    this.events = new EventsPath(ring, this.attribution, this.sink, () => undefined, () => undefined, { probes: this.probes, holds: this.holds }, this.kernel.maps.ziriz_hold_events);
     this.events.start();
   }
 

@@ -85,7 +85,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
     auditOnly: cfg.auditOnly,
   });
   const ring = kernel.maps.ziriz_events;
-  const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log, probes && holds ? { probes, holds } : undefined) : undefined;
+  const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log, probes && holds ? { probes, holds } : undefined, kernel.maps.ziriz_hold_events) : undefined;
   events?.start();
   let ticks = 0;
   const statsTimer = setInterval(() => {

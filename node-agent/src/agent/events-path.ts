@@ -32,6 +32,8 @@ export interface CallPaths {
 export class EventsPath {
   readonly stats: EventStats = { records: 0, decodeErrors: 0, verdicts: 0, kills: 0, execHolds: 0 };
   private readonly reader: RingBufferReader;
+  /** Held records (calls, execs) on a ring of their own, when the kernel has it (bpf/lib/common.h). */
+  private readonly holdReader: RingBufferReader | undefined;
 
   constructor(
     ring: BpfMap,
@@ -40,18 +42,26 @@ export class EventsPath {
     private readonly onUnknownExec: () => void,
     private readonly log: LogFn,
     private readonly calls?: CallPaths,
+    holdRing?: BpfMap,
   ) {
-    this.reader = new RingBufferReader(ring, (buf, s, e) => { this.record(buf, s, e); }, {
+    const read = (r: BpfMap): RingBufferReader => new RingBufferReader(r, (buf, s, e) => { this.record(buf, s, e); }, {
       onSinkError: (e) => { this.log('error', 'record handler failed', { error: errorMessage(e) }); },
     });
+    this.reader = read(ring);
+    this.holdReader = holdRing ? read(holdRing) : undefined;
   }
 
   start(): void {
+    this.holdReader?.start();
     this.reader.start();
   }
 
+  /** Both rings' counters, added up. */
   ringStats(): ReturnType<RingBufferReader['stats']> {
-    return this.reader.stats();
+    const a = this.reader.stats();
+    const b = this.holdReader?.stats();
+    if (!b) return a;
+    return { records: a.records + b.records, bytes: a.bytes + b.bytes, batches: a.batches + b.batches, wakeups: a.wakeups + b.wakeups, sinkErrors: a.sinkErrors + b.sinkErrors };
   }
 
   private record(buf: Buffer, start: number, end: number): void {
@@ -119,10 +129,12 @@ export class EventsPath {
   }
 
   drain(): void {
+    this.holdReader?.drain();
     this.reader.drain();
   }
 
   close(): void {
+    this.holdReader?.close();
     this.reader.close();
   }
 }
