@@ -241,7 +241,6 @@ struct zpeer {
 	__u8 pad;
 };
 
-
 /*
  * Which rules judge the bytes: a pod's outbound rules (what it sends) or its
  * inbound rules (what it receives from callers ziriz does not protect).
@@ -481,7 +480,7 @@ __noinline int zjudge_pending(__u32 slot)
 	__s64 len;
 	int enforce;
 
-	rq = bpf_map_lookup_elem(&ziriz_judge_req, &slot);
+	rq = zjudge_slot(slot);
 	if (!rq)
 		return 0;
 	vw = rq->vw;
@@ -577,7 +576,7 @@ static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf,
 				       const struct zpeer *peer)
 {
 	__u32 zero = 0;
-	struct zjudge_req *rq = bpf_map_lookup_elem(&ziriz_judge_req, &zero);
+	struct zjudge_req *rq = zjudge_slot(zero);
 
 	if (!rq)
 		return 0;

@@ -4,6 +4,7 @@
  * stopped with SIGTERM and, after 15 s, SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { inCgroupArgv } from './memcg.js';
 import { createWriteStream, readFileSync } from 'node:fs';
 
 /** Start `node <args>` with `env`, its output appended to `logFile`. */
@@ -11,7 +12,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 export function spawnLogged(args: readonly string[], env: NodeJS.ProcessEnv, logFile: string, cgroupProcs?: string): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = cgroupProcs
-    ? spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn('/bin/sh', inCgroupArgv(cgroupProcs, [process.execPath, ...args]), { env, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);

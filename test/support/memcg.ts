@@ -65,6 +65,15 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
   };
 }
 
+/**
+ * `/bin/sh` arguments that move the shell into the cgroup whose procs file is
+ * `procsFile`, then exec `argv` (same pid): every byte the program uses,
+ * from its first, is charged there.
+ */
+export function inCgroupArgv(procsFile: string, argv: readonly string[]): string[] {
+  return ['-c', 'echo $$ > "$0" && exec "$@"', procsFile, ...argv];
+}
+
 /** Kubernetes quantity ("512Mi", "1Gi", "300M") in bytes. */
 export function quantityBytes(q: string): number {
   const m = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(q.trim());
