@@ -10,9 +10,19 @@
 SEC("uprobe")
 int BPF_KPROBE(ziriz_gnutls_send, void *session, const void *data, __u64 size)
 {
+	struct zconn_ref c = { .conn = (__u64)session, .strict = 1 };
+
 	if (ziriz_capture_all)
 		return zcapture(ZIRIZ_SRC_GNUTLS_SEND, (__u64)session, data, (__s64)size);
-	return zcall_probe(ZIRIZ_SRC_GNUTLS_SEND, (__u64)session, data, (__s64)size);
+	return zcall_probe(ZIRIZ_SRC_GNUTLS_SEND, &c, data, (__s64)size);
+}
+
+/* gnutls_deinit: the session's judged state goes with it. */
+SEC("uprobe")
+int BPF_KPROBE(ziriz_gnutls_deinit, void *session)
+{
+	zconn_forget((__u64)session);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -92,7 +92,7 @@ static __always_inline int znote_peer(int fd, struct zpeer *p)
  * from `peer` (NULL: unknown): judged by its inbound rules, less what a
  * protected caller enforces itself.
  */
-static __always_inline int zjudge_received(__u8 source, __u64 conn, __u64 buf, __s64 len, struct ziriz_identity *id,
+static __always_inline int zjudge_received(__u8 source, const struct zconn_ref *c, __u64 buf, __s64 len, struct ziriz_identity *id,
 					   __u64 cgid, const struct zpeer *peer)
 {
 	struct ziriz_identity *caller = NULL;
@@ -107,7 +107,7 @@ static __always_inline int zjudge_received(__u8 source, __u64 conn, __u64 buf, _
 	vw = zview_in(id, caller);
 	if (!zcovered(&vw))
 		return 0;
-	return zcall_judge(source, conn, (const void *)buf, len, id, cgid, &vw, peer);
+	return zcall_judge(source, c, (const void *)buf, len, id, cgid, &vw, peer);
 }
 
 SEC("uprobe")
@@ -129,8 +129,10 @@ int BPF_KPROBE(ziriz_recv_sock_read, int fd)
  */
 struct zplain_args {
 	__u64 buf;
+	__u64 sk;
 	__s32 fd;
-	__u32 pad;
+	__u8 stream;
+	__u8 pad[3];
 	struct zpeer peer;  /* found at entry: the return does not walk the fd table again */
 };
 
@@ -148,7 +150,7 @@ int BPF_KPROBE(ziriz_recv_plain_read, int fd, void *buf)
 	struct zplain_args a = { .buf = (__u64)buf, .fd = fd };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!zcurrent_has_inbound() || znote_peer(fd, &a.peer) == -2)
+	if (!zcurrent_has_inbound() || znote_peer(fd, &a.peer) == -2 || !zfd_sock(fd, &a.sk, &a.stream))
 		return 0;
 	bpf_map_update_elem(&ziriz_plain_args, &tid, &a, BPF_ANY);
 	return 0;
@@ -173,8 +175,11 @@ int BPF_KRETPROBE(ziriz_recv_plain_read_ret, long ret)
 	id = zidentity_current(&cgid);
 	if (!zhas_inbound(id))
 		return 0;
-	return zjudge_received(ZIRIZ_SRC_SYS_READ, (pid_tgid & 0xffffffff00000000ULL) | (__u32)a.fd, a.buf, ret, id, cgid,
-			       a.peer.family ? &a.peer : NULL);
+	{
+		struct zconn_ref c = { .conn = (pid_tgid & 0xffffffff00000000ULL) | (__u32)a.fd, .sk = a.sk, .strict = a.stream };
+
+		return zjudge_received(ZIRIZ_SRC_SYS_READ, &c, a.buf, ret, id, cgid, a.peer.family ? &a.peer : NULL);
+	}
 }
 
 static __always_inline int zread_enter(void *ssl, void *buf, void *readbytes)
@@ -242,7 +247,11 @@ static __always_inline int zread_return(__s64 got)
 	peer = zconn_peer(ssl, pid_tgid >> 32, tid);
 	if (got <= 0 || !buf)
 		return 0;
-	return zjudge_received(ZIRIZ_SRC_SSL_READ, ssl, buf, got, id, cgid, peer);
+	{
+		struct zconn_ref c = { .conn = ssl, .strict = 1 };
+
+		return zjudge_received(ZIRIZ_SRC_SSL_READ, &c, buf, got, id, cgid, peer);
+	}
 }
 
 SEC("uretprobe")
@@ -263,6 +272,15 @@ int BPF_KPROBE(ziriz_recv_ssl_free, void *ssl)
 	struct zssl_key k = { .ssl = (__u64)ssl, .tgid = bpf_get_current_pid_tgid() >> 32 };
 
 	bpf_map_delete_elem(&ziriz_ssl_peer, &k);
+	zconn_forget((__u64)ssl);
+	return 0;
+}
+
+/* close(fd) of a plaintext server: the connection's judged state goes with it (the next socket may get the fd). */
+SEC("uprobe")
+int BPF_KPROBE(ziriz_recv_close, int fd)
+{
+	zconn_forget((bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd);
 	return 0;
 }
 

@@ -13,9 +13,11 @@
 
 static __always_inline int zssl_write(void *ssl, const void *buf, __s64 num)
 {
+	struct zconn_ref c = { .conn = (__u64)ssl, .strict = 1 };
+
 	if (ziriz_capture_all)
 		return zcapture(ZIRIZ_SRC_SSL_WRITE, (__u64)ssl, buf, num);
-	return zcall_probe(ZIRIZ_SRC_SSL_WRITE, (__u64)ssl, buf, num);
+	return zcall_probe(ZIRIZ_SRC_SSL_WRITE, &c, buf, num);
 }
 
 SEC("uprobe")
@@ -28,6 +30,14 @@ SEC("uprobe")
 int BPF_KPROBE(ziriz_ssl_write_ex, void *ssl, const void *buf, __u64 num)
 {
 	return zssl_write(ssl, buf, (__s64)num);
+}
+
+/* SSL_free: the connection's judged state goes with it (an SSL* is reused by the next connection). */
+SEC("uprobe")
+int BPF_KPROBE(ziriz_ssl_free, void *ssl)
+{
+	zconn_forget((__u64)ssl);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -48,6 +48,7 @@ enum ziriz_counter {
 	ZIRIZ_CNT_SIGNAL_FAIL = 11,   /* bpf_send_signal failed */
 	ZIRIZ_CNT_LSM_DENIED = 12,
 	ZIRIZ_CNT_BENCH_SENT = 13,    /* benchmark records produced */
+	ZIRIZ_CNT_TRACED_KILLED = 14, /* a traced process reached a hold: killed (its tracer could undo it) */
 	ZIRIZ_CNT__MAX = 16,
 };
 
@@ -156,6 +157,21 @@ struct ziriz_egress_value {
 _Static_assert(sizeof(struct ziriz_egress_value) == 72, "ziriz_egress_value size");
 
 /* ---- calls (MCP tools, A2A methods, HTTP routes): map ziriz_calls ------ */
+/*
+ * Why a write on a covered connection was held although the kernel did not
+ * recognise a call in it (certainty or hold: only what the kernel is certain
+ * of passes without userspace; everything else is judged there).
+ */
+enum ziriz_hold_why {
+	ZIRIZ_WHY_NONE = 0,      /* a call the kernel recognised (CHECK or DENY) */
+	ZIRIZ_WHY_UNKNOWN = 1,   /* neither the start of a message nor the continuation of a judged one */
+	ZIRIZ_WHY_HEAD = 2,      /* request head incomplete, beyond the capture, or in an unusual form */
+	ZIRIZ_WHY_FRAMING = 3,   /* transfer/content encoding, charset, Content-Length, upgrade, pipelining */
+	ZIRIZ_WHY_BODY = 4,      /* a body split over writes or longer than the capture */
+	ZIRIZ_WHY_JSON = 5,      /* escapes, case-variant or repeated keys, a batch, control bytes */
+	ZIRIZ_WHY_CONN = 6,      /* the agent holds the connection (a message in progress) */
+};
+
 enum ziriz_call_kind {
 	ZIRIZ_CALL_MCP_TOOL = 1,   /* name = MCP tool name */
 	ZIRIZ_CALL_A2A_METHOD = 2, /* name = JSON-RPC method */
@@ -200,7 +216,8 @@ struct ziriz_hold {
 	__u32 tid;
 	__u64 cgroup_id;
 	__u8 source;        /* enum ziriz_data_source */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 count;        /* holds of this process not judged yet (threads held together); 1 for one */
 };
 _Static_assert(sizeof(struct ziriz_hold) == 48, "ziriz_hold size");
 
@@ -252,6 +269,7 @@ enum ziriz_data_source {
 	ZIRIZ_SRC_SYS_WRITE = 5,
 	ZIRIZ_SRC_SYS_READ = 6,
 	ZIRIZ_SRC_EXEC = 7,         /* a hold at exec (struct ziriz_hold only) */
+	ZIRIZ_SRC_SYS_WRITEV = 8,   /* a whole writev held: buf is the iovec array, len the iovec count */
 };
 
 #define ZIRIZ_DATA_MAX 4096
@@ -272,7 +290,8 @@ struct ziriz_data_event {
 	__u8 peer_addr[16]; /* IPv4 in the first 4 bytes */
 	__u16 peer_port;
 	__u8 peer_family;   /* AF_INET, AF_INET6, or 0: unknown */
-	__u8 pad[5];
+	__u8 why;           /* enum ziriz_hold_why: why the kernel was not certain (0: a call it recognised) */
+	__u8 pad[4];
 	__u8 data[ZIRIZ_DATA_MAX]; /* variable length: last, `captured` bytes valid */
 };
 _Static_assert(sizeof(struct ziriz_data_event) == 56 + 64 + ZIRIZ_DATA_MAX, "ziriz_data_event size");

@@ -15,7 +15,16 @@
  *    before it returns to user code, and a record for the agent, which judges
  *    the full request, rewrites it in place if it must not run, and resumes.
  *  - Categories covered only by Audit policies are reported, never held.
- *  - Data the kernel does not recognise as a call passes.
+ *  - Certainty or hold: on a covered stream connection (TLS, a TCP socket)
+ *    a write passes without userspace only when the kernel is certain of
+ *    it: one HTTP/1.1 request head in the form every server reads alike,
+ *    with no body or a whole JSON body spelled unambiguously (certain.h),
+ *    judged allowed; or the rest of a message already judged. Anything else
+ *    (no recognisable start, escapes, case-variant keys, encodings, a body
+ *    split over writes or beyond the capture, pipelining) is HELD with the
+ *    reason (enum ziriz_hold_why) and judged by the agent's parser.
+ *    Datagram sockets are not judged this way (QUIC is out of reach, see
+ *    docs/threat-model.md): only what they carry that the kernel recognises.
  */
 #ifndef ZIRIZ_CALL_H
 #define ZIRIZ_CALL_H
@@ -24,6 +33,7 @@
 #include "identity.h"
 #include "hash.h"
 #include "data.h"
+#include "certain.h"
 
 #define ZIRIZ_SIGSTOP 19
 #define ZIRIZ_SIGKILL 9
@@ -43,11 +53,63 @@ struct {
 } ziriz_conn_hold SEC(".maps");
 
 
+/*
+ * Where a connection is in its message stream, as far as the kernel judged
+ * it: (conn, tgid) -> state. ZIRIZ_CONN_BODY: a head passed, its body
+ * (`remaining` bytes) must come whole in the next write and is judged then.
+ * ZIRIZ_CONN_CONT: the rest of a message judged allowed whatever its body
+ * (a route-only policy): `remaining` bytes pass. `sk`: the socket of a
+ * plaintext connection, so that a reused fd never inherits its state;
+ * TLS connections drop theirs at SSL_free. No entry: the next write must
+ * start a message.
+ */
+static __always_inline int ztls_record(__u8 b0, __u8 b1)
+{
+	return b0 >= 0x14 && b0 <= 0x17 && b1 == 0x03;   /* content type, version major */
+}
+
+#define ZIRIZ_CONN_BODY 1
+#define ZIRIZ_CONN_CONT 2
+/*
+ * ZIRIZ_CONN_TLS: a plaintext socket whose first write was a TLS handshake
+ * record: the ciphertext of a TLS library (judged at that library's probes).
+ * Writes that are TLS records pass; anything else on it is judged again.
+ */
+#define ZIRIZ_CONN_TLS 3
+
+struct zconn_key {
+	__u64 conn;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct zconn_state {
+	__u64 remaining;
+	__u64 sk;
+	__u8 phase;
+	__u8 pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct zconn_key);
+	__type(value, struct zconn_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_conn_state SEC(".maps");
+
+static __always_inline struct zconn_key zconn_key_of(__u64 conn)
+{
+	struct zconn_key k = { .conn = conn, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	return k;
+}
+
 /* ---- substring scans over the captured bytes (bpf_loop keeps the verifier's work small) ---- */
 
 struct zscan {
 	const __u8 *data;  /* the scratch record's data[] */
-	__u32 n;           /* captured bytes */
+	__u32 base;        /* first byte scanned */
+	__u32 n;           /* one past the last byte scanned */
 	__u32 count;       /* unescaped occurrences */
 	__u32 first;       /* offset of the first one */
 };
@@ -59,9 +121,10 @@ static __always_inline __u8 zat(const __u8 *d, __u32 i)
 
 /* One callback per pattern, so each comparison is unrolled at a constant length. */
 #define ZIRIZ_SCANNER(fn, lit)                                                        \
-	static int fn(__u32 i, struct zscan *s)                                      \
+	static int fn(__u32 k0, struct zscan *s)                                     \
 	{                                                                             \
 		const char pat[] = lit;                                               \
+		__u32 i = s->base + k0;                                               \
 		const __u32 plen = sizeof(pat) - 1;                                  \
 		if (i + plen > s->n)                                                  \
 			return 1;                                                     \
@@ -79,11 +142,11 @@ ZIRIZ_SCANNER(zscan_jsonrpc, "\"jsonrpc\"")
 ZIRIZ_SCANNER(zscan_method, "\"method\"")
 ZIRIZ_SCANNER(zscan_name, "\"name\"")
 
-static __always_inline struct zscan zfind(void *cb, const __u8 *data, __u32 n)
+static __always_inline struct zscan zfind(void *cb, const __u8 *data, __u32 base, __u32 n)
 {
-	struct zscan s = { .data = data, .n = n };
+	struct zscan s = { .data = data, .base = base, .n = n };
 
-	bpf_loop(n, cb, &s, 0);
+	bpf_loop(n > base ? n - base : 0, cb, &s, 0);
 	return s;
 }
 
@@ -287,6 +350,7 @@ static __always_inline struct zview zview_in(const struct ziriz_identity *id, co
 struct zjudged {
 	__u8 kind;       /* enum ziriz_call_kind, 0: not a call */
 	__u8 verdict;    /* enum ziriz_verdict */
+	__u8 why;        /* enum ziriz_hold_why: held for want of certainty */
 	__u64 name_hash;
 	__u32 rule_id;
 };
@@ -326,11 +390,11 @@ static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
 	return 0;
 }
 
-static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d, __u32 n, int truncated,
+static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d, __u32 base, __u32 n, int truncated,
 					   struct zjudged *j)
 {
 	__u16 cov = zcovered(vw);
-	struct zscan m = zfind(zscan_method, d, n);
+	struct zscan m = zfind(zscan_method, d, base, n);
 	struct zvalue mv;
 
 	if (m.count != 1) {      /* batch, or method beyond the capture */
@@ -350,7 +414,7 @@ static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d
 
 		if (!(cov & ZIRIZ_COVER_MCP))
 			return;
-		nm = zfind(zscan_name, d, n);
+		nm = zfind(zscan_name, d, base, n);
 		nv = zvalue_after(d, n, nm.first, 6);
 		if (nm.count != 1 || !nv.ok || truncated) {
 			j->kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
@@ -379,9 +443,11 @@ struct zjudge_req {
 	__s64 len;
 	__u64 cgid;
 	__u32 identity_id;
+	__u64 sk;           /* plaintext: the socket behind the fd (0 for TLS) */
 	__u8 source;
 	__u8 has_peer;
-	__u16 pad;
+	__u8 strict;        /* a stream connection: certainty or hold */
+	__u8 force;         /* hold whatever the bytes, with this reason (enum ziriz_hold_why) */
 	struct zview vw;
 	struct zpeer peer;
 	struct zjudged j;   /* the judgement, filled by zjudge */
@@ -411,11 +477,11 @@ __noinline __u64 zroute_captured(__u32 n)
 }
 
 /*
- * Global: the JSON-RPC judgement of the `n` captured bytes in the data
+ * Global: the JSON-RPC judgement of captured bytes [base, n) in the data
  * scratch, by the view of request `slot`, into its `j`. `truncated`: the
- * write was longer than what was captured.
+ * message goes on beyond what was captured.
  */
-__noinline int zrpc_captured(__u32 slot, __u32 n, __u32 truncated)
+__noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated)
 {
 	__u32 zero = 0;
 	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
@@ -423,32 +489,198 @@ __noinline int zrpc_captured(__u32 slot, __u32 n, __u32 truncated)
 	struct zscan rpc;
 	struct zview vw;
 
-	if (!e || !rq || n > ZIRIZ_DATA_MAX)
+	if (!e || !rq || n > ZIRIZ_DATA_MAX || base >= n)
 		return 0;
 	vw = rq->vw;
 	/* "method" alone counts too: a message split over writes may carry "jsonrpc" last. */
-	rpc = zfind(zscan_jsonrpc, e->data, n);
+	rpc = zfind(zscan_jsonrpc, e->data, base, n);
 	if (rpc.count == 0)
-		rpc = zfind(zscan_method, e->data, n);
+		rpc = zfind(zscan_method, e->data, base, n);
 	if (rpc.count > 0)
-		zjudge_jsonrpc(&vw, e->data, n, truncated, &rq->j);
+		zjudge_jsonrpc(&vw, e->data, base, n, truncated, &rq->j);
 	return 0;
 }
 
 /*
- * Judge the `n` captured bytes of a write of `len` bytes by request `slot`'s
- * view, into its `j`. The route and the JSON-RPC scans are global functions:
- * each is verified once, not once per path through the other.
+ * Global: is the body at captured bytes [base, end) certain (certain.h)?
+ * Then its JSON-RPC judgement, else held with ZIRIZ_WHY_JSON.
  */
-static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, __u32 n, __u32 len)
+__noinline int zbody_captured(__u32 slot, __u32 base, __u32 end)
+{
+	__u32 zero = 0;
+	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
+	struct zjudge_req *rq = zjudge_slot(slot);
+
+	if (!e || !rq || end > ZIRIZ_DATA_MAX || base >= end)
+		return 0;
+	if (!zjson_certain(base, end)) {
+		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
+		rq->j.why = ZIRIZ_WHY_JSON;
+		return 0;
+	}
+	return zrpc_captured(slot, base, end, 0);
+}
+
+/*
+ * Global: the head of the `n` captured bytes. 0 and (body offset, length) in
+ * *out when certain, else the reason (enum ziriz_hold_why).
+ */
+struct zhead_out {
+	__u64 cl;
+	__u32 end;
+	__u32 pad;
+};
+
+__noinline int zhead_captured(__u32 n, struct zhead_out *out)
+{
+	__u32 zero = 0;
+	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
+	__u32 end = 0;
+	__u64 cl = 0;
+	__u8 why;
+
+	if (!out)
+		return ZIRIZ_WHY_HEAD;
+	if (!e || n > ZIRIZ_DATA_MAX)
+		return ZIRIZ_WHY_HEAD;
+	why = zhead_parse(n, &end, &cl);
+	out->cl = cl;
+	out->end = end;
+	return why;
+}
+
+static __always_inline void zset_conn(__u64 conn, __u64 sk, __u8 phase, __u64 remaining)
+{
+	struct zconn_key k = zconn_key_of(conn);
+	struct zconn_state st = { .remaining = remaining, .sk = sk, .phase = phase };
+
+	if (bpf_map_update_elem(&ziriz_conn_state, &k, &st, BPF_ANY) < 0)
+		zcount(ZIRIZ_CNT_MAP_FULL);
+}
+
+static __always_inline void zuncertain(struct zjudge_req *rq, __u8 why)
+{
+	rq->j.verdict = ZIRIZ_VERDICT_CHECK;
+	rq->j.why = why;
+}
+
+/*
+ * A write that continues what the kernel judged on this connection: 1 when
+ * it was judged here (rq->j set), 0 when there is no such state.
+ */
+static __always_inline int zjudge_continued(struct zjudge_req *rq, __u32 slot, const __u8 *d, __u32 n, __u32 len)
+{
+	struct zconn_key k = zconn_key_of(rq->conn);
+	struct zconn_state *st = bpf_map_lookup_elem(&ziriz_conn_state, &k);
+	__u64 remaining;
+	__u8 phase;
+
+	if (!st)
+		return 0;
+	phase = st->phase;
+	remaining = st->remaining;
+	if (st->sk != rq->sk) {             /* the fd now names another socket */
+		bpf_map_delete_elem(&ziriz_conn_state, &k);
+		return 0;
+	}
+	if (phase == ZIRIZ_CONN_TLS) {
+		if (n >= 2 && ztls_record(d[0], d[1]))
+			return 1;                      /* more ciphertext */
+		bpf_map_delete_elem(&ziriz_conn_state, &k);
+		return 0;
+	}
+	if (phase == ZIRIZ_CONN_CONT && len <= remaining) {
+		if (len == remaining)
+			bpf_map_delete_elem(&ziriz_conn_state, &k);
+		else
+			st->remaining = remaining - len;
+		return 1;                          /* rest of an allowed message */
+	}
+	bpf_map_delete_elem(&ziriz_conn_state, &k);
+	if (phase != ZIRIZ_CONN_BODY || len != remaining || len > n) {
+		zuncertain(rq, ZIRIZ_WHY_BODY);   /* a body split over writes, or more than the message */
+		return 1;
+	}
+	zbody_captured(slot, 0, len);
+	return 1;
+}
+
+/* The start of a message on a stream connection: certain, or held with the reason. */
+static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, const __u8 *d, __u32 n, __u32 len)
+{
+	struct zview vw = rq->vw;
+	__u16 cov = zcovered(&vw);
+	int rpc = (cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)) != 0;
+	struct zhead_out h = {};
+	__u64 body;
+	int why;
+
+	/* A TLS ClientHello (handshake record) on a plaintext socket: ciphertext follows. */
+	if (rq->sk && n >= 2 && d[0] == 0x16 && d[1] == 0x03) {
+		zset_conn(rq->conn, rq->sk, ZIRIZ_CONN_TLS, 0);
+		return;
+	}
+
+	why = zhead_captured(n, &h);
+	if (why) {
+		zuncertain(rq, (__u8)why);
+		return;
+	}
+	if (cov & ZIRIZ_COVER_HTTP) {
+		__u64 route = zroute_captured(n);
+
+		if (!route) {
+			zuncertain(rq, ZIRIZ_WHY_HEAD);
+			return;
+		}
+		zlookup(&vw, ZIRIZ_CALL_HTTP_ROUTE, route, &rq->j);
+		if (rq->j.verdict != ZIRIZ_VERDICT_ALLOW)
+			return;
+	}
+	body = len - h.end;
+	if (body > h.cl) {
+		zuncertain(rq, ZIRIZ_WHY_FRAMING);   /* another request in the same write */
+		return;
+	}
+	if (body < h.cl) {
+		if (!rpc)
+			zset_conn(rq->conn, rq->sk, ZIRIZ_CONN_CONT, h.cl - body);
+		else if (body == 0)
+			zset_conn(rq->conn, rq->sk, ZIRIZ_CONN_BODY, h.cl);
+		else
+			zuncertain(rq, ZIRIZ_WHY_BODY);
+		return;
+	}
+	if (!rpc || h.cl == 0)
+		return;
+	if (h.end + h.cl > n) {
+		zuncertain(rq, ZIRIZ_WHY_BODY);       /* beyond the capture */
+		return;
+	}
+	zbody_captured(slot, h.end, h.end + (__u32)h.cl);
+}
+
+/*
+ * Judge the `n` captured bytes of a write of `len` bytes by request `slot`'s
+ * view, into its `j`. The head, body, route and JSON-RPC scans are global
+ * functions: each is verified once, not once per path through the others.
+ */
+static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, const __u8 *d, __u32 n, __u32 len)
 {
 	struct zview vw = rq->vw;
 	__u16 cov = zcovered(&vw);
 
 	rq->j.kind = 0;
 	rq->j.verdict = ZIRIZ_VERDICT_ALLOW;
+	rq->j.why = 0;
 	rq->j.rule_id = 0;
 	rq->j.name_hash = 0;
+	if (rq->strict) {
+		if (!zjudge_continued(rq, slot, d, n, len))
+			zjudge_start(rq, slot, d, n, len);
+		return;
+	}
+	/* Datagrams: only what the kernel recognises is judged. */
 	if (cov & ZIRIZ_COVER_HTTP) {
 		__u64 route = zroute_captured(n);
 
@@ -460,16 +692,55 @@ static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, __u32 n, _
 	}
 	if (!(cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)))
 		return;
-	zrpc_captured(slot, n, len > n);
+	zrpc_captured(slot, 0, n, len > n);
+}
+
+/*
+ * Stop the current process for the agent (SIGSTOP), counted per process: a
+ * second thread held before the first is judged adds to the same entry, and
+ * the agent resumes only when every hold of the process is judged. A process
+ * that another process traces cannot be held (its tracer could drop the
+ * SIGSTOP): it is killed (fail closed). Returns 0 when held.
+ */
+static __always_inline int zhold_current(__u64 ktime_ns, __u64 conn, __u64 buf, __u32 len, __u64 cgid, __u8 source)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct ziriz_hold h = {
+		.ktime_ns = ktime_ns, .conn = conn, .buf = buf, .len = len,
+		.tid = (__u32)pid_tgid, .cgroup_id = cgid, .source = source, .count = 1,
+	};
+	struct ziriz_hold *old;
+
+	if (BPF_CORE_READ(task, ptrace)) {
+		bpf_send_signal(ZIRIZ_SIGKILL);
+		zcount(ZIRIZ_CNT_TRACED_KILLED);
+		return -1;
+	}
+	old = bpf_map_lookup_elem(&ziriz_holds, &tgid);
+	if (old)
+		h.count = old->count + 1;
+	if (bpf_map_update_elem(&ziriz_holds, &tgid, &h, BPF_ANY) < 0)
+		zcount(ZIRIZ_CNT_MAP_FULL);
+	if (bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {
+		zcount(ZIRIZ_CNT_SIGNAL_FAIL);
+		bpf_send_signal(ZIRIZ_SIGKILL); /* cannot hold: fail closed */
+		return -1;
+	}
+	zcount(ZIRIZ_CNT_CALL_HELD);
+	return 0;
 }
 
 /*
  * Judge the request in this CPU's ziriz_judge_req slot: plaintext `buf`/`len`
  * (about to be sent, or just received) by view `vw`; hold the process when it
  * must be checked. `conn` groups a stream (SSL*, gnutls session, pid<<32|fd).
- * Global (not inlined): verified once, independently of its callers.
+ * With `defer` set, a write to hold is not held: 1 is returned (the caller
+ * holds something larger, a whole writev). Global (not inlined): verified
+ * once, independently of its callers.
  */
-__noinline int zjudge_pending(__u32 slot)
+__noinline int zjudge_pending(__u32 slot, __u32 defer)
 {
 	struct ziriz_data_event *e;
 	struct zjudge_req *rq;
@@ -497,16 +768,28 @@ __noinline int zjudge_pending(__u32 slot)
 		n = ZIRIZ_DATA_MAX;
 	if (bpf_probe_read_user(e->data, n, (const void *)rq->buf) < 0) {
 		zcount(ZIRIZ_CNT_READ_FAIL);
-		return 0;
+		if (!rq->strict || !vw.cover_enforce)
+			return 0;
+		n = 0;                              /* unreadable: not certain */
 	}
 	flag = bpf_map_lookup_elem(&ziriz_conn_hold, &conn);
 	if (flag && *flag) {
-		rq->j.kind = ZIRIZ_CALL_MCP_TOOL + vw.kind_base;
+		struct zconn_key k = zconn_key_of(conn);
+
+		bpf_map_delete_elem(&ziriz_conn_state, &k);
+		rq->j.kind = 0;
 		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
+		rq->j.why = ZIRIZ_WHY_CONN;
+		rq->j.rule_id = 0;
+		rq->j.name_hash = 0;
+	} else if (n == 0 || rq->force) {
+		rq->j.kind = 0;
+		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
+		rq->j.why = rq->force ? rq->force : ZIRIZ_WHY_UNKNOWN;
 		rq->j.rule_id = 0;
 		rq->j.name_hash = 0;
 	} else {
-		zjudge(rq, slot, n, (__u32)len);
+		zjudge(rq, slot, e->data, n, (__u32)len);
 	}
 	j = rq->j;
 	if (j.verdict == ZIRIZ_VERDICT_ALLOW) {
@@ -514,26 +797,16 @@ __noinline int zjudge_pending(__u32 slot)
 			zcount(ZIRIZ_CNT_CALL_ALLOWED);
 		return 0;
 	}
-	/* Enforced category: stop the process before this call returns to user code. */
 	enforce = vw.cover_enforce != 0;
+	/* Audit only: recognised calls are reported; what the kernel is unsure of is not (userspace would only guess). */
+	if (!enforce && j.why)
+		return 0;
+	if (enforce && defer)
+		return 1;
+	/* Enforced category: stop the process before this call returns to user code. */
 	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, rq->cgid, rq->identity_id);
-	if (enforce) {
-		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		__u32 tgid = pid_tgid >> 32;
-		/* Same time as the record's: (tgid, ktime_ns) names this hold in both. */
-		struct ziriz_hold h = {
-			.ktime_ns = e->hdr.ktime_ns, .conn = conn, .buf = rq->buf, .len = (__u32)len,
-			.tid = (__u32)pid_tgid, .cgroup_id = rq->cgid, .source = rq->source,
-		};
-
-		if (bpf_map_update_elem(&ziriz_holds, &tgid, &h, BPF_ANY) < 0)
-			zcount(ZIRIZ_CNT_MAP_FULL);
-		if (bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {
-			zcount(ZIRIZ_CNT_SIGNAL_FAIL);
-			bpf_send_signal(ZIRIZ_SIGKILL); /* cannot hold: fail closed */
-		}
-		zcount(ZIRIZ_CNT_CALL_HELD);
-	}
+	if (enforce && zhold_current(e->hdr.ktime_ns, conn, rq->buf, (__u32)len, rq->cgid, rq->source) < 0)
+		return 0;
 	e->conn = conn;
 	e->buf = rq->buf;
 	e->len = (__u32)len;
@@ -542,6 +815,7 @@ __noinline int zjudge_pending(__u32 slot)
 	e->verdict = j.verdict;
 	e->kind = j.kind;
 	e->held = enforce;
+	e->why = j.why;
 	e->rule_id = j.rule_id;
 	e->name_hash = j.name_hash;
 	if (rq->has_peer) {
@@ -551,6 +825,8 @@ __noinline int zjudge_pending(__u32 slot)
 	} else {
 		e->peer_family = 0;
 	}
+	if (n > ZIRIZ_DATA_MAX)
+		n = ZIRIZ_DATA_MAX;
 	/*
 	 * A held process waits for the agent: its record goes on the ring of held
 	 * records (no flood of reports can fill it) and wakes the agent now.
@@ -567,20 +843,30 @@ __noinline int zjudge_pending(__u32 slot)
 	return 0;
 }
 
+/* Where a judged request comes from: the connection, and what kind of transport it is. */
+struct zconn_ref {
+	__u64 conn;
+	__u64 sk;        /* plaintext socket (0 for TLS) */
+	__u8 strict;     /* stream connection */
+};
+
 /*
- * Judge `buf`/`len` by view `vw` of identity `id` (see zjudge_pending).
- * `peer` may be NULL.
+ * Fill this CPU's request slot for `buf`/`len` by view `vw` of identity `id`
+ * (see zjudge_pending). `peer` may be NULL.
  */
-static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf, __s64 len,
-				       const struct ziriz_identity *id, __u64 cgid, const struct zview *vw,
-				       const struct zpeer *peer)
+static __always_inline struct zjudge_req *zcall_request(__u8 source, const struct zconn_ref *c, const void *buf, __s64 len,
+						       const struct ziriz_identity *id, __u64 cgid, const struct zview *vw,
+						       const struct zpeer *peer)
 {
 	__u32 zero = 0;
 	struct zjudge_req *rq = zjudge_slot(zero);
 
 	if (!rq)
-		return 0;
-	rq->conn = conn;
+		return NULL;
+	rq->conn = c->conn;
+	rq->sk = c->sk;
+	rq->strict = c->strict;
+	rq->force = 0;
 	rq->buf = (__u64)buf;
 	rq->len = len;
 	rq->cgid = cgid;
@@ -590,14 +876,34 @@ static __always_inline int zcall_judge(__u8 source, __u64 conn, const void *buf,
 	rq->has_peer = peer != NULL;
 	if (peer)
 		rq->peer = *peer;
-	return zjudge_pending(zero);
+	return rq;
+}
+
+static __always_inline int zcall_judge(__u8 source, const struct zconn_ref *c, const void *buf, __s64 len,
+				       const struct ziriz_identity *id, __u64 cgid, const struct zview *vw,
+				       const struct zpeer *peer)
+{
+	if (!zcall_request(source, c, buf, len, id, cgid, vw, peer))
+		return 0;
+	return zjudge_pending(0, 0);
+}
+
+/* The sending pod's outbound view, or 0 when it covers no call category. */
+static __always_inline struct ziriz_identity *zcall_sender(__u64 *cgid, struct zview *vw)
+{
+	struct ziriz_identity *id = zidentity_current(cgid);
+
+	if (!id)
+		return NULL;
+	*vw = zview_out(id);
+	return zcovered(vw) ? id : NULL;
 }
 
 /*
  * The common path of every send-side probe: the sending pod's outbound rules.
- * `conn` groups a stream, `buf`/`len` the plaintext about to be sent.
+ * `c` names the stream, `buf`/`len` the plaintext about to be sent.
  */
-static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf, __s64 len)
+static __always_inline int zcall_probe(__u8 source, const struct zconn_ref *c, const void *buf, __s64 len)
 {
 	struct ziriz_identity *id;
 	struct zview vw;
@@ -605,13 +911,19 @@ static __always_inline int zcall_probe(__u8 source, __u64 conn, const void *buf,
 
 	if (len <= 0 || !buf)
 		return 0;
-	id = zidentity_current(&cgid);
+	id = zcall_sender(&cgid, &vw);
 	if (!id)
 		return 0;
-	vw = zview_out(id);
-	if (!zcovered(&vw))
-		return 0;
-	return zcall_judge(source, conn, buf, len, id, cgid, &vw, NULL);
+	return zcall_judge(source, c, buf, len, id, cgid, &vw, NULL);
+}
+
+/* A TLS connection's judged state is dropped when the library frees it (SSL_free). */
+static __always_inline void zconn_forget(__u64 conn)
+{
+	struct zconn_key k = zconn_key_of(conn);
+
+	bpf_map_delete_elem(&ziriz_conn_state, &k);
+	bpf_map_delete_elem(&ziriz_conn_hold, &conn);
 }
 
 #endif /* ZIRIZ_CALL_H */

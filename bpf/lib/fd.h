@@ -37,6 +37,35 @@ static __always_inline int zfd_is_socket(int fd)
 	return zfile_is_socket(zfd_file(fd));
 }
 
+#define ZIRIZ_SOCK_STREAM 1
+
+/*
+ * The socket behind `fd`: its struct sock (as a number: it names the
+ * connection, so that state kept for an fd is not inherited by the next
+ * socket on that fd) and whether it is a TCP stream (an inet stream socket:
+ * HTTP's transport; Unix sockets carry stdio and are not judged this way).
+ * 0 when fd is not a socket.
+ */
+static __always_inline int zfd_sock(int fd, __u64 *sk, __u8 *stream)
+{
+	struct file *f = zfd_file(fd);
+	struct socket *sock;
+
+	if (!zfile_is_socket(f))
+		return 0;
+	sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return 0;
+	*sk = (__u64)BPF_CORE_READ(sock, sk);
+	*stream = 0;
+	if (BPF_CORE_READ(sock, type) == ZIRIZ_SOCK_STREAM && *sk) {
+		__u16 fam = BPF_CORE_READ((struct sock *)*sk, __sk_common.skc_family);
+
+		*stream = fam == ZIRIZ_AF_INET || fam == ZIRIZ_AF_INET6;
+	}
+	return 1;
+}
+
 /*
  * The remote end of the TCP/UDP socket behind `fd`: family (AF_INET or
  * AF_INET6; an IPv4-mapped IPv6 peer is given as AF_INET), address (IPv4 in

@@ -30,6 +30,7 @@ export const Counter = {
   SIGNAL_FAIL: 11,
   LSM_DENIED: 12,
   BENCH_SENT: 13,
+  TRACED_KILLED: 14,
   _MAX: 16,
 } as const;
 export type Counter = (typeof Counter)[keyof typeof Counter];
@@ -64,6 +65,10 @@ export const CallKind = {
 export const INBOUND_KIND_OFFSET = 6;
 export type CallKind = (typeof CallKind)[keyof typeof CallKind];
 
+/** Why the kernel held a write it did not recognise as a call (enum ziriz_hold_why). */
+export const HoldWhy = { NONE: 0, UNKNOWN: 1, HEAD: 2, FRAMING: 3, BODY: 4, JSON: 5, CONN: 6 } as const;
+export type HoldWhy = (typeof HoldWhy)[keyof typeof HoldWhy];
+
 export const EgressHook = {
   CONNECT4: 1,
   CONNECT6: 2,
@@ -82,6 +87,7 @@ export const DataSource = {
   SYS_WRITE: 5,
   SYS_READ: 6,
   EXEC: 7,
+  SYS_WRITEV: 8,
 } as const;
 export type DataSource = (typeof DataSource)[keyof typeof DataSource];
 
@@ -97,6 +103,7 @@ export const ABI_ENUMS = {
   ziriz_action: { prefix: 'ZIRIZ_ACTION_', values: Action },
   ziriz_verdict: { prefix: 'ZIRIZ_VERDICT_', values: Verdict },
   ziriz_call_kind: { prefix: 'ZIRIZ_CALL_', values: CallKind },
+  ziriz_hold_why: { prefix: 'ZIRIZ_WHY_', values: HoldWhy },
   ziriz_egress_hook: { prefix: 'ZIRIZ_HOOK_', values: EgressHook },
   ziriz_data_source: { prefix: 'ZIRIZ_SRC_', values: DataSource },
   ziriz_lsm_hook: { prefix: 'ZIRIZ_LSM_', values: LsmHook },

@@ -153,7 +153,8 @@ export const ziriz_data_event = {
     peer_addr: { offset: 96, type: 'bytes', size: 16 },
     peer_port: { offset: 112, type: 'u16' },
     peer_family: { offset: 114, type: 'u8' },
-    pad: { offset: 115, type: 'bytes', size: 5 },
+    why: { offset: 115, type: 'u8' },
+    pad: { offset: 116, type: 'bytes', size: 4 },
     data: { offset: 120, type: 'bytes', size: DATA_MAX },
   },
 } as const satisfies StructLayout;
@@ -204,7 +205,8 @@ export const ziriz_hold = {
     tid: { offset: 28, type: 'u32' },
     cgroup_id: { offset: 32, type: 'u64' },
     source: { offset: 40, type: 'u8' },
-    pad: { offset: 41, type: 'bytes', size: 7 },
+    pad: { offset: 41, type: 'bytes', size: 3 },
+    count: { offset: 44, type: 'u32' },
   },
 } as const satisfies StructLayout;
 

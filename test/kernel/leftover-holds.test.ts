@@ -111,7 +111,7 @@ describe('kernel: holds no agent judged are judged by the next sweep, once', fun
     const running = sleeper.pid ?? 0;
     const gone = 4_194_303; // above any pid_max this test machine uses
     const entry = (tgid: number): [Buffer, Buffer] => [u32Key(tgid), encodeStruct(ziriz_hold, {
-      ktime_ns: 1n, conn: 7n, buf: 0x1000n, len: 10, tid: tgid, cgroup_id: 1n, source: 0, pad: Buffer.alloc(7),
+      ktime_ns: 1n, conn: 7n, buf: 0x1000n, len: 10, tid: tgid, cgroup_id: 1n, source: 0, pad: Buffer.alloc(3), count: 1,
     })];
     try {
       expect(await waitFor(() => processState(running) === 'S', 5000)).to.equal(true);

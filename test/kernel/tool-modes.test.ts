@@ -74,7 +74,8 @@ describe('kernel: tool-level enforcement modes', function () {
     expect(blockedText(ok)).to.equal(false);
     const big = await agent.send({ op: 'http', method: 'GET', path: '/api/v2/customers?limit=100000' });
     expect((big.result as { status: number }).status).to.equal(404);
-    expect(rig.verdicts.some((v) => v.reason === 'ToolCallBlocked' && v.detail?.probe === 'write')).to.equal(true);
+    // Node writes a request's head and body with one writev: held as one write.
+    expect(rig.verdicts.some((v) => v.reason === 'ToolCallBlocked' && (v.detail?.probe === 'write' || v.detail?.probe === 'writev'))).to.equal(true);
   });
 
   it('a GnuTLS client (gnutls-cli) is judged at gnutls_record_send', async () => {
@@ -102,7 +103,7 @@ describe('kernel: tool-level enforcement modes', function () {
       return fin.stdout;
     };
     const denied = await run('none');
-    expect(denied).to.match(/Parse error|error/i);
+    expect(denied).to.match(/Parse error|error|400 Bad Request/i); // the server refuses the message: its body never parses
     expect(rig.ranTools()).to.not.include('get_all_customers');
     const allowed = await run('active');
     expect(allowed).to.include('Ada');

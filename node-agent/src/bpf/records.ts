@@ -59,6 +59,8 @@ export interface DataRecord {
   readonly held: boolean;
   readonly ruleId: number;
   readonly nameHash: bigint;
+  /** Why the kernel held bytes it did not recognise as a call (HoldWhy; 0: a call it recognised). */
+  readonly why: number;
   /** Received calls: the sending end, when the kernel knew it. */
   readonly peer?: { readonly ip: string; readonly port: number };
   /** The captured plaintext (a copy, safe to keep). */
@@ -161,6 +163,7 @@ function decodeData(buf: Buffer, at: number, len: number, hdr: EventHeader): Dat
     held: buf.readUInt8(at + F.held.offset) !== 0,
     ruleId: buf.readUInt32LE(at + F.rule_id.offset),
     nameHash: buf.readBigUInt64LE(at + F.name_hash.offset),
+    why: buf.readUInt8(at + F.why.offset),
     ...peerOf(buf, at),
     data: Buffer.from(buf.subarray(at + DATA_HDR, at + DATA_HDR + captured)),
   };

@@ -7,7 +7,7 @@
  * reported. Every exit path resumes or kills: a hold never outlives this
  * function, and a failure to judge blocks (fail closed).
  */
-import { CallKind, Op } from '../../../core/abi/enums.js';
+import { CallKind, HoldWhy, Op } from '../../../core/abi/enums.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import type { CompiledPolicySet } from '../../../core/policy/compiled.js';
@@ -20,10 +20,13 @@ import { policyRequest, type Call } from './classify.js';
 import { callerFacts, isReceived, withCaller, type CallerFacts } from './caller.js';
 import { peekIncomplete } from './jsonrpc.js';
 import { breakFramingPatches, neutralizePatches, type Patch } from './neutralize.js';
-import { patchMem, readMem } from './proc-mem.js';
-import { decodeHold, type LeftoverHold } from './leftover-holds.js';
+import { readHeld, patchHeld, type HeldBytes } from './held-bytes.js';
+import { heldThreadState, holdEscaped } from './hold-state.js';
+import { jsonLines, mayStartMessage } from './opaque.js';
+import { classifyBody } from './classify.js';
+import { decodeHold, encodeHoldCount, type LeftoverHold } from './leftover-holds.js';
 import { ConnStreams, type Analysis } from './streams.js';
-import { callVerdict } from './verdict.js';
+import { callVerdict, HOLD_ESCAPED_RULE, UNPARSABLE_RULE } from './verdict.js';
 
 export interface HoldMaps {
   readonly connHold?: BpfMap;
@@ -45,7 +48,23 @@ export interface HoldOptions {
 
 interface Judged { readonly call: Call; readonly v: PolicyVerdict }
 
-const MAX_READ = 1 << 20;
+/** A held write is read back whole up to this; a longer one is denied (nothing is judged on a guess). */
+const MAX_READ = 16 << 20;
+
+
+const WHY_TEXT: Readonly<Record<number, string>> = {
+  [HoldWhy.UNKNOWN]: 'neither the start of a message nor the rest of a judged one',
+  [HoldWhy.HEAD]: 'request head incomplete or in an unusual form',
+  [HoldWhy.FRAMING]: 'encoding, charset, framing headers, upgrade or pipelining',
+  [HoldWhy.BODY]: 'body split over writes or beyond the kernel capture',
+  [HoldWhy.JSON]: 'JSON spelled ambiguously (escapes, case-variant or repeated keys, batch, control bytes)',
+  [HoldWhy.CONN]: 'a message in progress',
+};
+
+function unparsable(problem: string, rec: DataRecord): Judged {
+  const why = rec.why ? ` (the kernel held it: ${WHY_TEXT[rec.why] ?? `reason ${rec.why}`})` : '';
+  return { call: { kind: 'mcp', tool: '(unreadable)', arguments: {} }, v: { verdict: 'deny', policy: '', rule: UNPARSABLE_RULE, ruleId: 0, reason: `UnparsableCall: ${problem}${why}` } };
+}
 
 /**
  * The policies a held call is judged by, or why there are none (then every
@@ -69,6 +88,7 @@ const MAX_WAITING = 4096;
 const MAX_SETTLED = 4096;
 
 const holdKey = (pid: number, ktimeNs: bigint): string => `${pid}:${ktimeNs}`;
+
 
 export class HoldManager {
   private readonly streams = new ConnStreams();
@@ -146,15 +166,15 @@ export class HoldManager {
       hdr: { op: Op.CALL_HOLD, flags: 0, size: 0, ktimeNs: h.ktimeNs, cgroupId: h.cgroupId, pid: h.tgid, tid: h.tid, uid: who.uid, identityId, comm: who.comm },
       conn: h.conn, buf: h.buf, len: h.len, source: h.source,
       // The kernel held it as a call; an unreadable request is then denied (fail closed).
-      verdict: 0, callKind: CallKind.MCP_TOOL, held: true, ruleId: 0, nameHash: 0n,
+      verdict: 0, callKind: CallKind.MCP_TOOL, held: true, ruleId: 0, nameHash: 0n, why: 0,
       data: Buffer.alloc(0),
     };
     this.run(rec);
   }
 
-  private data(rec: DataRecord, held: boolean): Buffer {
-    if (!held || rec.len <= rec.data.length) return rec.data;
-    return readMem(rec.hdr.pid, rec.buf, Math.min(rec.len, this.opts.maxRead ?? MAX_READ));
+  private held(rec: DataRecord, held: boolean): HeldBytes {
+    if (!held) return { data: rec.data, segments: [{ address: rec.buf, length: rec.data.length }], unread: Math.max(0, rec.len - rec.data.length) };
+    return readHeld(rec, this.opts.maxRead ?? MAX_READ);
   }
 
   private judgeFor(rec: DataRecord): Judge {
@@ -171,18 +191,69 @@ export class HoldManager {
 
   private judge(rec: DataRecord, held: boolean): 'resumed' | 'neutralized' | 'killed' {
     const judge = this.judgeFor(rec);
-    const data = this.data(rec, held);
+    if (held && holdEscaped(heldThreadState(rec.hdr.pid, rec.hdr.tid))) return this.escaped(rec, 'before it was judged');
+    const bytes = this.held(rec, held);
+    const data = bytes.data;
     const key = `${rec.hdr.pid}:${rec.conn}`;
+    this.log('debug', 'held write', { pid: rec.hdr.pid, why: rec.why, kind: rec.callKind, len: rec.len, head: data.subarray(0, 1200).toString('latin1') });
+    if (bytes.unread > 0 && (rec.callKind !== 0 || rec.why !== 0)) {
+      this.streams.forget(key);
+      return this.enforce(rec, held, bytes, [unparsable(`a write of ${rec.len} bytes is longer than the ${data.length} the agent reads back`, rec)], undefined);
+    }
+    if (rec.why !== 0 && rec.why !== HoldWhy.CONN) {
+      const opaque = this.opaqueJudged(key, rec, data, judge);
+      if (opaque !== null) return this.enforce(rec, held, bytes, opaque, judge.caller);
+    }
     const a = this.streams.push(key, data);
     // Calls completed in this write are judged whether or not another message starts in it.
     const judged = judgeCalls(judge, a.calls);
-    if (a.problem !== undefined && rec.callKind !== 0) {
-      // The kernel saw a call here and the agent cannot read it reliably: fail closed.
-      judged.push({ call: { kind: 'mcp', tool: '(unreadable)', arguments: {} }, v: { verdict: 'deny', policy: '', rule: 'request', ruleId: 0, reason: a.problem } });
+    if (a.problem !== undefined && (rec.callKind !== 0 || rec.why !== 0)) {
+      // The kernel saw a call here, or was not certain of these bytes, and the agent cannot read them reliably: fail closed.
+      judged.push(unparsable(a.problem, rec));
     }
-    if (a.incomplete) judged.push(...this.judgeUnfinished(key, rec.conn, a, judge));
-    else this.setConnHold(rec.conn, false);
-    return this.enforce(rec, held, data, judged, judge.caller);
+    if (a.incomplete) {
+      if (this.pending.size >= 65536) this.pending.clear();
+      this.pending.add(key);
+      judged.push(...this.judgeUnfinished(key, rec.conn, a, judge));
+    } else {
+      this.pending.delete(key);
+      this.setConnHold(rec.conn, false);
+    }
+    return this.enforce(rec, held, bytes, judged, judge.caller);
+  }
+
+  /**
+   * Connections whose first bytes cannot start a message (opaque.ts): their
+   * writes are judged line by line as JSON-RPC only. Null: not opaque, judge
+   * the bytes as a message stream.
+   */
+  private readonly opaque = new Set<string>();
+  /** Connections with a message in progress in `streams` (their next bytes continue it). */
+  private readonly pending = new Set<string>();
+
+  private opaqueJudged(key: string, rec: DataRecord, data: Buffer, judge: Judge): Judged[] | null {
+    if (!this.opaque.has(key)) {
+      if (this.pending.has(key) || mayStartMessage(data)) return null;
+      if (this.opaque.size >= 65536) this.opaque.clear();
+      this.opaque.add(key);
+    }
+    const out: Judged[] = [];
+    for (const line of jsonLines(data)) {
+      const c = classifyBody(line);
+      if (c.parsed) out.push(...judgeCalls(judge, c.calls));
+      if (c.problem !== undefined && c.parsed) out.push(unparsable(c.problem, rec));
+    }
+    return out;
+  }
+
+  /** The held thread ran on before it was released: someone else resumed it (a sibling's SIGCONT, a tracer). */
+  private escaped(rec: DataRecord, when: string): 'killed' {
+    this.streams.forget(`${rec.hdr.pid}:${rec.conn}`);
+    const j: Judged = { call: { kind: 'mcp', tool: '(held call)', arguments: {} }, v: { verdict: 'deny', policy: '', rule: HOLD_ESCAPED_RULE, ruleId: 0, reason: `HoldEscaped: the held process was resumed by another process ${when}; killed` } };
+    const now = new Date();
+    this.reports.push(() => { this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, false)); });
+    this.log('warn', 'a held process was resumed by someone else: killed', { pid: rec.hdr.pid, tid: rec.hdr.tid, when });
+    return this.kill(rec.hdr.pid);
   }
 
   /**
@@ -214,11 +285,13 @@ export class HoldManager {
   /** A message judged before its end: forget its bytes, do not hold the rest of it. */
   private judgedEarly(key: string, conn: bigint, judged: Judged[]): Judged[] {
     this.streams.forget(key);
+    this.pending.delete(key);
     this.setConnHold(conn, false);
     return judged;
   }
 
-  private enforce(rec: DataRecord, held: boolean, data: Buffer, judged: readonly Judged[], caller?: CallerFacts): 'resumed' | 'neutralized' | 'killed' {
+  private enforce(rec: DataRecord, held: boolean, bytes: HeldBytes, judged: readonly Judged[], caller?: CallerFacts): 'resumed' | 'neutralized' | 'killed' {
+    const data = bytes.data;
     const now = new Date();
     for (const j of judged) {
       if (j.v.verdict === 'allow') continue;
@@ -230,17 +303,19 @@ export class HoldManager {
     const denied = judged.filter((j) => j.v.verdict === 'deny');
     if (!held || denied.length === 0) return 'resumed';
     if (denied.some((j) => j.v.action === 'Kill')) return this.kill(rec.hdr.pid);
-    const patches: Patch[] = denied.length === 1 ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
-    if (patches.length === 0) return this.kill(rec.hdr.pid); // nothing to rewrite: the call must not run
-    patchMem(rec.hdr.pid, rec.buf, patches);
+    const patches: Patch[] = denied.length === 1 && denied[0]?.v.rule !== UNPARSABLE_RULE ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
+    if (patches.length === 0 || bytes.unread > 0) return this.kill(rec.hdr.pid); // nothing (sure) to rewrite: the call must not run
+    patchHeld(rec.hdr.pid, bytes, patches);
+    if (holdEscaped(heldThreadState(rec.hdr.pid, rec.hdr.tid))) return this.escaped(rec, 'while it was judged');
     return 'neutralized';
   }
 
   private failClosed(rec: DataRecord): 'neutralized' | 'killed' {
     try {
-      const patches = breakFramingPatches(this.data(rec, true));
-      if (patches.length === 0) return this.kill(rec.hdr.pid);
-      patchMem(rec.hdr.pid, rec.buf, patches);
+      const bytes = this.held(rec, true);
+      const patches = breakFramingPatches(bytes.data);
+      if (patches.length === 0 || bytes.unread > 0) return this.kill(rec.hdr.pid);
+      patchHeld(rec.hdr.pid, bytes, patches);
       return 'neutralized';
     } catch {
       return this.kill(rec.hdr.pid);
@@ -257,7 +332,11 @@ export class HoldManager {
   }
 
   private release(rec: DataRecord, outcome: 'resumed' | 'neutralized' | 'killed', startNs: bigint): void {
-    if (outcome !== 'killed') {
+    const others = outcome === 'killed' ? 0 : this.othersHeld(rec.hdr.pid, rec.hdr.ktimeNs);
+    if (others > 0) {
+      // Another thread of this process was held too and is not judged yet: its judgement resumes the process.
+      this.log('debug', 'hold judged; the process stays stopped for its other holds', { pid: rec.hdr.pid, others });
+    } else if (outcome !== 'killed') {
       try {
         process.kill(rec.hdr.pid, 'SIGCONT');
       } catch (e: unknown) {
@@ -269,6 +348,27 @@ export class HoldManager {
       this.forget(rec.hdr.pid, rec.hdr.ktimeNs);
       this.observer.held(seconds, outcome, Number(startNs - rec.hdr.ktimeNs) / 1e9, rec.hdr.pid);
     });
+  }
+
+  /**
+   * Holds of process `pid` still to be judged besides the one just judged
+   * (the kernel counts them in its entry); counts this one off. The last one
+   * deletes the entry before the process is resumed, so that its next hold
+   * starts a new count.
+   */
+  private othersHeld(pid: number, ktimeNs: bigint): number {
+    const m = this.maps.holds;
+    if (!m) return 0;
+    const key = u32Key(pid);
+    const v = m.get(key);
+    if (v === null) return 0;
+    const h = decodeHold(key, v);
+    if (h.count > 1) {
+      m.set(key, encodeHoldCount(v, h.count - 1));
+      return h.count - 1;
+    }
+    if (h.ktimeNs === ktimeNs || h.count === 1) m.delete(key);
+    return 0;
   }
 
   /** Delete this hold's kernel entry, not a newer one the resumed process may already have. */

@@ -31,6 +31,8 @@ export interface LeftoverHold {
   readonly tid: number;
   readonly cgroupId: bigint;
   readonly source: number;
+  /** Holds of the process not judged yet (threads held together). */
+  readonly count: number;
 }
 
 /** One ziriz_holds entry (key: tgid u32; value: struct ziriz_hold). */
@@ -45,7 +47,15 @@ export function decodeHold(key: Buffer, value: Buffer): LeftoverHold {
     tid: v.tid as number,
     cgroupId: v.cgroup_id as bigint,
     source: v.source as number,
+    count: v.count as number,
   };
+}
+
+/** A hold entry's bytes with its count of holds not judged yet set to `count`. */
+export function encodeHoldCount(value: Buffer, count: number): Buffer {
+  const out = Buffer.from(value);
+  out.writeUInt32LE(count, ziriz_hold.fields.count.offset);
+  return out;
 }
 
 export type HoldFate = 'young' | 'gone' | 'running' | 'judge';

@@ -66,9 +66,14 @@ function requestPaths(buf: Buffer, method: string, target: string): { offset: nu
   return out;
 }
 
-/** Break JSON and chunk framing in the write: every structural byte becomes a space. */
+/**
+ * Break JSON and chunk framing in the write: every structural byte becomes a
+ * space, and a chunk-size line at its start (the terminating "0" chunk, the
+ * size of the next) gets a byte no size has, so the server refuses the body.
+ */
 export function breakFramingPatches(buf: Buffer): Patch[] {
   const patches: Patch[] = [];
+  if (/^[0-9a-fA-F]{1,8}(;[^\r\n]*)?\r\n/.test(buf.subarray(0, 80).toString('latin1'))) patches.push({ offset: 0, bytes: Buffer.from('z') });
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
     if (c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x22 || c === 0x3a) patches.push({ offset: i, bytes: Buffer.from(' ') });

@@ -40,18 +40,26 @@ export const PROBED_FUNCTIONS: Readonly<Record<'openssl' | 'gnutls' | 'libc', re
   openssl: [
     { symbol: 'SSL_write', program: 'ziriz_ssl_write', side: 'outbound' },
     { symbol: 'SSL_write_ex', program: 'ziriz_ssl_write_ex', side: 'outbound' },
+    // The connection's judged state goes with its SSL* (the next connection may get the same address).
+    { symbol: 'SSL_free', program: 'ziriz_ssl_free', side: 'outbound' },
     { symbol: 'SSL_read', program: 'ziriz_recv_ssl_read', side: 'inbound' },
     { symbol: 'SSL_read', program: 'ziriz_recv_ssl_read_ret', side: 'inbound', retprobe: true },
     { symbol: 'SSL_read_ex', program: 'ziriz_recv_ssl_read_ex', side: 'inbound' },
     { symbol: 'SSL_read_ex', program: 'ziriz_recv_ssl_read_ex_ret', side: 'inbound', retprobe: true },
     { symbol: 'SSL_free', program: 'ziriz_recv_ssl_free', side: 'inbound' },
   ],
-  gnutls: [{ symbol: 'gnutls_record_send', program: 'ziriz_gnutls_send', side: 'outbound' }],
+  gnutls: [
+    { symbol: 'gnutls_record_send', program: 'ziriz_gnutls_send', side: 'outbound' },
+    { symbol: 'gnutls_deinit', program: 'ziriz_gnutls_deinit', side: 'outbound' },
+  ],
   libc: [
     { symbol: 'write', program: 'ziriz_libc_write', side: 'outbound', plaintext: true },
     { symbol: 'send', program: 'ziriz_libc_write', side: 'outbound', plaintext: true },
     { symbol: 'sendto', program: 'ziriz_libc_write', side: 'outbound', plaintext: true },
     { symbol: 'writev', program: 'ziriz_libc_writev', side: 'outbound', plaintext: true },
+    // A closed fd's judged state goes with it, on both sides (the next socket may get the same fd).
+    { symbol: 'close', program: 'ziriz_libc_close', side: 'outbound', plaintext: true },
+    { symbol: 'close', program: 'ziriz_recv_close', side: 'inbound', plaintext: true },
     // Socket reads name the caller of a TLS server; with plaintext probes on they also judge what a plaintext server reads.
     ...['read', 'recv', 'recvfrom'].flatMap((symbol): ProbedFunction[] => [
       { symbol, program: 'ziriz_recv_sock_read', side: 'inbound', plaintext: false },

@@ -8,13 +8,25 @@ import type { Attribution } from '../agent/attribution.js';
 import { describeCall, type Call } from './classify.js';
 import { describeCaller, type CallerFacts } from './caller.js';
 
-const SOURCES: Readonly<Record<number, string>> = { 1: 'SSL_write', 2: 'SSL_read', 3: 'gnutls_record_send', 4: 'gnutls_record_recv', 5: 'write', 6: 'read' };
+const SOURCES: Readonly<Record<number, string>> = { 1: 'SSL_write', 2: 'SSL_read', 3: 'gnutls_record_send', 4: 'gnutls_record_recv', 5: 'write', 6: 'read', 8: 'writev' };
 
 const REASONS: Readonly<Record<Call['kind'], readonly [VerdictReason, VerdictReason]>> = {
   mcp: ['ToolCallBlocked', 'ToolCallAudited'],
   a2a: ['A2ACallBlocked', 'A2ACallAudited'],
   http: ['HTTPRequestBlocked', 'HTTPRequestAudited'],
 };
+
+/** The rule path of a denial for input the agent cannot read reliably (Event reason UnparsableCall). */
+export const UNPARSABLE_RULE = 'unparsable';
+/** The rule path of a kill for a hold undone from inside the pod (Event reason HoldEscaped). */
+export const HOLD_ESCAPED_RULE = 'hold-escaped';
+
+function reasonOf(call: Call, v: PolicyVerdict): VerdictReason {
+  if (v.rule === UNPARSABLE_RULE) return 'UnparsableCall';
+  if (v.rule === HOLD_ESCAPED_RULE) return 'HoldEscaped';
+  const [blocked, audited] = REASONS[call.kind];
+  return v.verdict === 'deny' ? blocked : audited;
+}
 
 /** sha256 over the canonical JSON of the arguments: shows two calls had the same arguments, never the values. */
 export function argumentsDigest(args: Readonly<Record<string, unknown>>): string {
@@ -24,7 +36,6 @@ export function argumentsDigest(args: Readonly<Record<string, unknown>>): string
 /** `caller`: set for a received call (server side); the verdict is then reported on the server pod, naming the caller. */
 export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr: Attribution, now: Date, showArguments = false, caller?: CallerFacts): Verdict {
   const plan = attr.plan(rec.hdr.identityId);
-  const [blocked, audited] = REASONS[call.kind];
   const deny = v.verdict === 'deny';
   const args = call.kind === 'mcp' ? call.arguments : {};
   const container = attr.container(rec.hdr.cgroupId);
@@ -36,7 +47,7 @@ export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr:
   if (call.host) detail.server = call.host;
   if (caller) detail.caller = describeCaller(caller);
   return {
-    reason: deny ? blocked : audited,
+    reason: reasonOf(call, v),
     kind: call.kind,
     time: now,
     verdict: deny ? 'deny' : 'audit',

@@ -28,6 +28,8 @@ export const VERDICT_REASONS = [
   'A2ACallAudited',
   'HTTPRequestBlocked',
   'HTTPRequestAudited',
+  'UnparsableCall',
+  'HoldEscaped',
   'ExecBlocked',
   'ExecAudited',
   'FileOpenBlocked',

@@ -56,6 +56,7 @@ describe('node agent: the caller of a received call (calls/caller.ts)', () => {
       ['SYS_WRITE', false],
       ['SYS_READ', true],
       ['EXEC', false],
+      ['SYS_WRITEV', false],
     ];
     it('has a row for every DataSource', () => {
       expect(rows.map(([n]) => n).sort()).to.deep.equal(Object.keys(DataSource).sort());

@@ -49,7 +49,7 @@ function received(identityId: number, tool: string, peer?: { ip: string; port: n
   return {
     kind: 'data',
     hdr: { op: Op.CALL_SEEN, flags: 0, size: 0, ktimeNs: 1n, cgroupId: 11n, pid: 4242, tid: 4242, uid: 0, identityId, comm: 'node' },
-    conn: 7n, buf: 0n, len: data.length, source: DataSource.SSL_READ, verdict: 4, callKind: CallKind.IN_MCP_TOOL, held: false, ruleId: 0, nameHash: 0n,
+    conn: 7n, buf: 0n, len: data.length, source: DataSource.SSL_READ, verdict: 4, callKind: CallKind.IN_MCP_TOOL, held: false, ruleId: 0, nameHash: 0n, why: 0,
     ...(peer ? { peer } : {}), data,
   };
 }

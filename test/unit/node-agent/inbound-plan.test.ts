@@ -175,7 +175,8 @@ describe('node agent: plans of servers with inbound rules', () => {
       for (const sym of ['SSL_read', 'SSL_read_ex']) {
         expect(PROBED_FUNCTIONS.openssl.filter((f) => f.symbol === sym && f.retprobe !== true), sym).to.have.length(1);
       }
-      expect(PROBED_FUNCTIONS.openssl.filter((f) => f.symbol === 'SSL_free').map((f) => f.side)).to.deep.equal(['inbound']);
+      // SSL_free ends a connection's judged state on both sides, each with its side's program.
+      expect(PROBED_FUNCTIONS.openssl.filter((f) => f.symbol === 'SSL_free').map((f) => `${f.side}:${f.program}`)).to.deep.equal(['outbound:ziriz_ssl_free', 'inbound:ziriz_recv_ssl_free']);
     });
 
     it('the libc reads naming the caller are inbound, the writes outbound; plaintext probes switch reads from naming to judging', () => {

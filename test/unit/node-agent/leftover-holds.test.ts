@@ -7,11 +7,11 @@ import { decodeHold, holdFate, type LeftoverHold } from '../../../node-agent/src
 const MS = 1_000_000n;
 
 describe('leftover holds: decoding and the decision (pure)', () => {
-  const hold: LeftoverHold = { tgid: 4242, ktimeNs: 1_000n * MS, conn: 77n, buf: 0x7f00_0000_1000n, len: 321, tid: 4243, cgroupId: 9001n, source: 2 };
+  const hold: LeftoverHold = { tgid: 4242, ktimeNs: 1_000n * MS, conn: 77n, buf: 0x7f00_0000_1000n, len: 321, tid: 4243, cgroupId: 9001n, source: 2, count: 1 };
 
   it('decodes a ziriz_holds entry as the kernel lays it out', () => {
     const value = encodeStruct(ziriz_hold, {
-      ktime_ns: hold.ktimeNs, conn: hold.conn, buf: hold.buf, len: hold.len, tid: hold.tid, cgroup_id: hold.cgroupId, source: hold.source, pad: Buffer.alloc(7),
+      ktime_ns: hold.ktimeNs, conn: hold.conn, buf: hold.buf, len: hold.len, tid: hold.tid, cgroup_id: hold.cgroupId, source: hold.source, pad: Buffer.alloc(3), count: hold.count,
     });
     expect(value.length).to.equal(48);
     expect(decodeHold(u32Key(hold.tgid), value)).to.deep.equal(hold);
