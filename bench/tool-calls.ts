@@ -112,21 +112,25 @@ function median(xs: number[]): number {
 }
 
 /** Alternate unprotected/protected runs of the loop; medians of calls/s. */
-async function alternate(rig: ToolRig, tool: string, args: string): Promise<{ u: number; p: number; hitsPerCall: number }> {
+async function alternate(rig: ToolRig, tool: string, args: string): Promise<{ u: number; p: number; hitsPerCall: number; holdsPerCall: number }> {
   const u: number[] = [];
   const p: number[] = [];
   let hits = 0;
+  let holds = 0;
   let calls = 0;
   for (let r = 0; r < ROUNDS; r++) {
     const a = await loop(rig, false, tool, args);
     u.push(a.calls / a.seconds);
     const h0 = rig.counters().probe_hits ?? 0n;
+    const held0 = rig.counters().call_held ?? 0n;
     const b = await loop(rig, true, tool, args);
     hits += Number((rig.counters().probe_hits ?? 0n) - h0);
+    holds += Number((rig.counters().call_held ?? 0n) - held0);
     calls += b.calls + WARMUP_CALLS;
     p.push(b.calls / b.seconds);
   }
-  return { u: median(u), p: median(p), hitsPerCall: hits / calls };
+  // Holds per call include the session's own requests (initialize, notifications, the event stream).
+  return { u: median(u), p: median(p), hitsPerCall: hits / calls, holdsPerCall: holds / calls };
 }
 
 /** One (a) round: a fresh, warmed-up server; with ziriz probing a protected node process, or not. */
@@ -305,7 +309,7 @@ async function main(): Promise<void> {
     await rig.start([POLICY], { serverEnv: { WORK_MS: '1' } });
     try {
       const b = await alternate(rig, 'get_customer', '{"id":1}');
-      process.stdout.write(`(b) allowed tool with ~1 ms of work: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}\n`);
+      process.stdout.write(`(b) allowed tool with ~1 ms of work: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}; holds per allowed call ${b.holdsPerCall.toFixed(4)}\n`);
     } finally {
       await rig.stop();
     }
@@ -318,7 +322,7 @@ async function main(): Promise<void> {
     try {
       const c = ONLY.includes('c') ? await alternate(tiny, 'get_customer', '{"id":1}') : undefined;
       const us = (rate: number): number => 1e6 / rate;
-      if (c) process.stdout.write(`(c) tiny tool, plaintext probes ${plaintext ? 'on' : 'off'}: ${f(us(c.u), 1)} us/call unprotected, ${f(us(c.p), 1)} protected: ${f(us(c.p) - us(c.u), 1)} us added per call; probe hits per call ${c.hitsPerCall.toFixed(2)}\n`);
+      if (c) process.stdout.write(`(c) tiny tool, plaintext probes ${plaintext ? 'on' : 'off'}: ${f(us(c.u), 1)} us/call unprotected, ${f(us(c.p), 1)} protected: ${f(us(c.p) - us(c.u), 1)} us added per call; probe hits per call ${c.hitsPerCall.toFixed(2)}, holds per allowed call ${c.holdsPerCall.toFixed(4)}\n`);
       if (plaintext || !ONLY.includes('d')) continue;
 
       for (const rt of [0, DEFAULT_RT_PRIORITY]) {

@@ -29,6 +29,7 @@ struct ziriz_abi_anchor {
 	enum ziriz_action action;
 	enum ziriz_verdict verdict;
 	enum ziriz_call_kind call_kind;
+	enum ziriz_hold_why hold_why;
 	enum ziriz_egress_hook egress_hook;
 	enum ziriz_data_source data_source;
 	enum ziriz_lsm_hook lsm_hook;

@@ -49,6 +49,7 @@ enum ziriz_counter {
 	ZIRIZ_CNT_LSM_DENIED = 12,
 	ZIRIZ_CNT_BENCH_SENT = 13,    /* benchmark records produced */
 	ZIRIZ_CNT_TRACED_KILLED = 14, /* a traced process reached a hold: killed (its tracer could undo it) */
+	ZIRIZ_CNT_HOLD_ESCAPE = 15,   /* someone else sent SIGCONT to a held process: killed */
 	ZIRIZ_CNT__MAX = 16,
 };
 

@@ -116,6 +116,7 @@ struct zscan {
 
 static __always_inline __u8 zat(const __u8 *d, __u32 i)
 {
+	asm volatile("" : "+r"(i));   /* keep the mask (see zc_at in certain.h) */
 	return d[i & ZIRIZ_DATA_MASK];
 }
 
@@ -487,38 +488,39 @@ __noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated)
 	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
 	struct zjudge_req *rq = zjudge_slot(slot);
 	struct zscan rpc;
-	struct zview vw;
 
 	if (!e || !rq || n > ZIRIZ_DATA_MAX || base >= n)
 		return 0;
-	vw = rq->vw;
 	/* "method" alone counts too: a message split over writes may carry "jsonrpc" last. */
 	rpc = zfind(zscan_jsonrpc, e->data, base, n);
 	if (rpc.count == 0)
 		rpc = zfind(zscan_method, e->data, base, n);
 	if (rpc.count > 0)
-		zjudge_jsonrpc(&vw, e->data, base, n, truncated, &rq->j);
+		zjudge_jsonrpc(&rq->vw, e->data, base, n, truncated, &rq->j);
 	return 0;
 }
 
-/*
- * Global: is the body at captured bytes [base, end) certain (certain.h)?
- * Then its JSON-RPC judgement, else held with ZIRIZ_WHY_JSON.
- */
-__noinline int zbody_captured(__u32 slot, __u32 base, __u32 end)
+/* Global: is the body at captured bytes [base, end) certain (certain.h)? */
+__noinline int zbody_certain(__u32 base, __u32 end)
 {
-	__u32 zero = 0;
-	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
-	struct zjudge_req *rq = zjudge_slot(slot);
-
-	if (!e || !rq || end > ZIRIZ_DATA_MAX || base >= end)
+	if (end > ZIRIZ_DATA_MAX || base >= end)
 		return 0;
-	if (!zjson_certain(base, end)) {
+	return zjson_certain(base, end);
+}
+
+/*
+ * A whole body at captured bytes [base, end): its JSON-RPC judgement when it
+ * is certain, else held with ZIRIZ_WHY_JSON. (Not nested in one global
+ * function: the call chain's stacks stay under 512 bytes on 6.1.)
+ */
+static __always_inline void zjudge_body(struct zjudge_req *rq, __u32 slot, __u32 base, __u32 end)
+{
+	if (!zbody_certain(base, end)) {
 		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
 		rq->j.why = ZIRIZ_WHY_JSON;
-		return 0;
+		return;
 	}
-	return zrpc_captured(slot, base, end, 0);
+	zrpc_captured(slot, base, end, 0);
 }
 
 /*
@@ -601,15 +603,14 @@ static __always_inline int zjudge_continued(struct zjudge_req *rq, __u32 slot, c
 		zuncertain(rq, ZIRIZ_WHY_BODY);   /* a body split over writes, or more than the message */
 		return 1;
 	}
-	zbody_captured(slot, 0, len);
+	zjudge_body(rq, slot, 0, len);
 	return 1;
 }
 
 /* The start of a message on a stream connection: certain, or held with the reason. */
 static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, const __u8 *d, __u32 n, __u32 len)
 {
-	struct zview vw = rq->vw;
-	__u16 cov = zcovered(&vw);
+	__u16 cov = zcovered(&rq->vw);
 	int rpc = (cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)) != 0;
 	struct zhead_out h = {};
 	__u64 body;
@@ -633,7 +634,7 @@ static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, cons
 			zuncertain(rq, ZIRIZ_WHY_HEAD);
 			return;
 		}
-		zlookup(&vw, ZIRIZ_CALL_HTTP_ROUTE, route, &rq->j);
+		zlookup(&rq->vw, ZIRIZ_CALL_HTTP_ROUTE, route, &rq->j);
 		if (rq->j.verdict != ZIRIZ_VERDICT_ALLOW)
 			return;
 	}
@@ -657,7 +658,7 @@ static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, cons
 		zuncertain(rq, ZIRIZ_WHY_BODY);       /* beyond the capture */
 		return;
 	}
-	zbody_captured(slot, h.end, h.end + (__u32)h.cl);
+	zjudge_body(rq, slot, h.end, h.end + (__u32)h.cl);
 }
 
 /*
@@ -667,8 +668,7 @@ static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, cons
  */
 static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, const __u8 *d, __u32 n, __u32 len)
 {
-	struct zview vw = rq->vw;
-	__u16 cov = zcovered(&vw);
+	__u16 cov = zcovered(&rq->vw);
 
 	rq->j.kind = 0;
 	rq->j.verdict = ZIRIZ_VERDICT_ALLOW;
@@ -685,7 +685,7 @@ static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, const __u8
 		__u64 route = zroute_captured(n);
 
 		if (route) {
-			zlookup(&vw, ZIRIZ_CALL_HTTP_ROUTE, route, &rq->j);
+			zlookup(&rq->vw, ZIRIZ_CALL_HTTP_ROUTE, route, &rq->j);
 			if (rq->j.verdict != ZIRIZ_VERDICT_ALLOW)
 				return;
 		}
@@ -744,8 +744,6 @@ __noinline int zjudge_pending(__u32 slot, __u32 defer)
 {
 	struct ziriz_data_event *e;
 	struct zjudge_req *rq;
-	struct zjudged j;
-	struct zview vw;
 	__u32 zero = 0, n, *flag;
 	__u64 conn;
 	__s64 len;
@@ -754,7 +752,7 @@ __noinline int zjudge_pending(__u32 slot, __u32 defer)
 	rq = zjudge_slot(slot);
 	if (!rq)
 		return 0;
-	vw = rq->vw;
+	enforce = rq->vw.cover_enforce != 0;
 	conn = rq->conn;
 	len = rq->len;
 	if (len <= 0)
@@ -768,7 +766,7 @@ __noinline int zjudge_pending(__u32 slot, __u32 defer)
 		n = ZIRIZ_DATA_MAX;
 	if (bpf_probe_read_user(e->data, n, (const void *)rq->buf) < 0) {
 		zcount(ZIRIZ_CNT_READ_FAIL);
-		if (!rq->strict || !vw.cover_enforce)
+		if (!rq->strict || !enforce)
 			return 0;
 		n = 0;                              /* unreadable: not certain */
 	}
@@ -791,15 +789,13 @@ __noinline int zjudge_pending(__u32 slot, __u32 defer)
 	} else {
 		zjudge(rq, slot, e->data, n, (__u32)len);
 	}
-	j = rq->j;
-	if (j.verdict == ZIRIZ_VERDICT_ALLOW) {
-		if (j.kind)
+	if (rq->j.verdict == ZIRIZ_VERDICT_ALLOW) {
+		if (rq->j.kind)
 			zcount(ZIRIZ_CNT_CALL_ALLOWED);
 		return 0;
 	}
-	enforce = vw.cover_enforce != 0;
 	/* Audit only: recognised calls are reported; what the kernel is unsure of is not (userspace would only guess). */
-	if (!enforce && j.why)
+	if (!enforce && rq->j.why)
 		return 0;
 	if (enforce && defer)
 		return 1;
@@ -812,12 +808,12 @@ __noinline int zjudge_pending(__u32 slot, __u32 defer)
 	e->len = (__u32)len;
 	e->captured = n;
 	e->source = rq->source;
-	e->verdict = j.verdict;
-	e->kind = j.kind;
+	e->verdict = rq->j.verdict;
+	e->kind = rq->j.kind;
 	e->held = enforce;
-	e->why = j.why;
-	e->rule_id = j.rule_id;
-	e->name_hash = j.name_hash;
+	e->why = rq->j.why;
+	e->rule_id = rq->j.rule_id;
+	e->name_hash = rq->j.name_hash;
 	if (rq->has_peer) {
 		__builtin_memcpy(e->peer_addr, rq->peer.addr, sizeof(e->peer_addr));
 		e->peer_port = rq->peer.port;

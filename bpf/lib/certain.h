@@ -28,8 +28,14 @@
 
 #define ZIRIZ_CDATA_MASK (ZIRIZ_DATA_MAX - 1)
 
+/*
+ * d[i], masked into the capture. The barrier hides i's range from the
+ * compiler, which would otherwise drop a mask it can prove redundant (i - 1
+ * after i > 2) and leave an offset older verifiers (6.1) cannot bound.
+ */
 static __always_inline __u8 zc_at(const __u8 *d, __u32 i)
 {
+	asm volatile("" : "+r"(i));
 	return d[i & ZIRIZ_CDATA_MASK];
 }
 
@@ -192,12 +198,8 @@ static __always_inline int zhead_json_type(const __u8 *d, __u32 at, __u32 n)
 #define ZH_KIND(r) ((r) >> 56)
 #define ZH_VALUE(r) ((r) & ((1ULL << 56) - 1))
 
-/*
- * Global: the header line starting at captured byte `i` (of `n`). A global
- * function: its string compares are verified once, not once per state of
- * the loop that walks the head.
- */
-__noinline __u64 zhead_field_at(__u32 i, __u32 n)
+/* The header line starting at captured byte `i` (of `n`); verified once, inside the global zhead_step. */
+static __always_inline __u64 zhead_field_at(__u32 i, __u32 n)
 {
 	__u32 zero = 0;
 	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
@@ -328,6 +330,11 @@ __noinline int zreqline_step(__u32 i)
 		return 0;
 	}
 	if (c == ' ') {
+		/* A trailing slash ("/customers/"): servers and globs read it differently; userspace judges it. */
+		if (!s->in_query && i > s->sp + 2 && zc_at(d, i - 1) == '/') {
+			s->bad = 1;
+			return 1;
+		}
 		s->ver = i;
 		return 1;
 	}
@@ -338,6 +345,10 @@ __noinline int zreqline_step(__u32 i)
 	if (s->in_query)
 		return 0;
 	if (c == '?') {
+		if (i > s->sp + 2 && zc_at(d, i - 1) == '/') {
+			s->bad = 1;
+			return 1;
+		}
 		s->in_query = 1;
 		return 0;
 	}
@@ -399,11 +410,11 @@ static __always_inline __u8 zhead_parse(__u32 n, __u32 *end, __u64 *cl)
 #define ZJ_JSONRPC 4
 
 /*
- * Global: at the quote at captured byte `i`, a key that only a
- * case-insensitive server reads as one of ours is not certain (ZJ_BAD);
- * exact "params" and "jsonrpc" are counted.
+ * At the quote at captured byte `i`, a key that only a case-insensitive
+ * server reads as one of ours is not certain (ZJ_BAD); exact "params" and
+ * "jsonrpc" are counted. Verified once, inside the global zjson_step.
  */
-__noinline int zjson_quote_at(__u32 i)
+static __always_inline int zjson_quote_at(__u32 i)
 {
 	__u32 zero = 0;
 	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);

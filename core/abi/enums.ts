@@ -31,6 +31,7 @@ export const Counter = {
   LSM_DENIED: 12,
   BENCH_SENT: 13,
   TRACED_KILLED: 14,
+  HOLD_ESCAPE: 15,
   _MAX: 16,
 } as const;
 export type Counter = (typeof Counter)[keyof typeof Counter];

@@ -95,13 +95,35 @@ export function decodeUnreserved(path: string): string {
 }
 
 /**
- * Path glob match on "/"-separated segments: `*` matches within a segment,
- * a `**` segment matches zero or more whole segments. Dynamic programming
- * over (pattern segment, path segment): O(P·S) segment comparisons.
+ * Decode the percent-encoded sub-delimiters and `:` `@`, which carry no
+ * structure inside a path: servers that route on the decoded path (Go's
+ * ServeMux, most frameworks) read `/a%40b` as `/a@b`, so a rule on one
+ * must match the other. Applied to both sides when matching only (the
+ * kernel hashes the spelling a policy gives). Not decoded: `*` (a wildcard
+ * in patterns), `.` `/` `\` `%` `?` `#`, controls, bytes above 0x7f.
+ */
+function decodeSubDelims(path: string): string {
+  if (!path.includes('%')) return path;
+  return path.replace(/%(2[146789BbCc]|3[AaBbDd]|40)/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** A path without its trailing slash (`/a/` is `/a`; `/` stays `/`). */
+export function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/**
+ * Path glob match on "/"-separated segments: `*` matches within a segment
+ * (never an empty segment: `/customers/*` does not match `/customers/`), a
+ * `**` segment matches zero or more whole segments. A trailing slash is
+ * ignored on both sides (`/customers/` is judged as `/customers`, as
+ * Express's default routing reads it); sub-delimiters match encoded or not
+ * (decodeSubDelims). Dynamic programming over (pattern
+ * segment, path segment): O(P·S) segment comparisons.
  */
 export function pathMatches(pattern: string, path: string): boolean {
-  const ps = pattern.split('/');
-  const ts = path.split('/');
+  const ps = withoutTrailingSlash(decodeSubDelims(pattern)).split('/');
+  const ts = withoutTrailingSlash(decodeSubDelims(path)).split('/');
   // reach[j]: pattern prefix consumed so far can end right before path segment j.
   let reach: boolean[] = ts.map((_, j) => j === 0);
   reach.push(false);
@@ -112,11 +134,79 @@ export function pathMatches(pattern: string, path: string): boolean {
       if (seg === '**') {
         carried = carried || reach[j] === true;
         next[j] = carried;
-      } else if (reach[j] === true && j < ts.length && wildcardMatch(seg, ts[j] ?? '', '\u0000')) {
+      } else if (reach[j] === true && j < ts.length && segmentMatches(seg, ts[j] ?? '')) {
         next[j + 1] = true;
       }
     }
     reach = next;
   }
   return reach[ts.length] === true;
+}
+
+function segmentMatches(seg: string, text: string): boolean {
+  if (text === '') return seg === '';
+  return wildcardMatch(seg, text, '\u0000');
+}
+
+/* ---- keys as Go's encoding/json matches them ----------------------------- */
+
+/** Code points above 0x7f with case mappings: each to the smallest code point of its orbit. */
+let orbits: Map<number, number> | undefined;
+
+function single(s: string): number | undefined {
+  const cp = s.codePointAt(0);
+  return cp !== undefined && s.length === String.fromCodePoint(cp).length ? cp : undefined;
+}
+
+/**
+ * Case-fold orbits as Go's unicode.SimpleFold walks them, from JavaScript's
+ * simple (one code point) upper- and lower-case mappings joined in both
+ * directions: `s`, `S`, U+017F `ſ`; `k`, `K`, the Kelvin sign U+212A;
+ * U+00B5 `µ`, `Μ`, `μ`. Where JavaScript joins more than Go (dotless `ı`
+ * with `I`) the fold is stricter, never looser: two keys it joins are
+ * reported, not let through. Built once, on the first non-ASCII key.
+ */
+function buildOrbits(): Map<number, number> {
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let r = x;
+    for (let p = parent.get(r); p !== undefined && p !== r; p = parent.get(r)) r = p;
+    parent.set(x, r);
+    return r;
+  };
+  for (let cp = 0; cp <= 0x1ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const ch = String.fromCodePoint(cp);
+    for (const mapped of [ch.toUpperCase(), ch.toLowerCase()]) {
+      const m = single(mapped);
+      if (m === undefined || m === cp) continue;
+      const [a, b] = [find(cp), find(m)];
+      if (a !== b) parent.set(Math.max(a, b), Math.min(a, b));
+    }
+  }
+  const out = new Map<number, number>();
+  for (const cp of parent.keys()) out.set(cp, find(cp));
+  return out;
+}
+
+function foldRune(cp: number): number {
+  orbits ??= buildOrbits();
+  return orbits.get(cp) ?? cp;
+}
+
+/**
+ * The key Go's encoding/json reads for an object key when it fills a struct
+ * field: case-insensitive with Unicode simple folding, lone surrogates read
+ * as U+FFFD. Two keys with the same fold are one field to a Go server (the
+ * last one wins); everywhere else (JavaScript, Python) they are two keys.
+ */
+export function foldKey(key: string): string {
+  let out = '';
+  for (const ch of key) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp >= 0xd800 && cp <= 0xdfff) out += '\uFFFD';
+    else if (cp < 0x80) out += cp >= 0x61 && cp <= 0x7a ? String.fromCharCode(cp - 32) : ch;
+    else out += String.fromCodePoint(foldRune(cp));
+  }
+  return out;
 }

@@ -5,10 +5,11 @@
  */
 import { hostPrefix, prefixContains } from './cidr.js';
 import type { CompiledCallRule, CompiledEgressPeer, CompiledPeer, CompiledPolicySet, CompiledRoute } from './compiled.js';
-import { checkValues } from './constraint.js';
+import { checkValues, type Violation } from './constraint.js';
 import type { Candidate } from './decide.js';
-import { hostMatches, pathMatches } from './glob.js';
+import { foldKey, hostMatches, pathMatches } from './glob.js';
 import type { PolicyRequest, RequestTarget } from './request.js';
+import type { ValueConstraint } from './model.js';
 import { selectorMatches } from './selector.js';
 
 function inNamespaces(namespaces: readonly string[], ns: string | undefined): boolean {
@@ -33,11 +34,42 @@ export function callCandidates(rules: readonly CompiledCallRule[], req: PolicyRe
       out.push({ rule, applies: false, violation: { path: `${rule.info.path}.${rule.peerField}`, reason: `${what} not one of ${names}` } });
       continue;
     }
-    const v = checkValues(rule.arguments, req.arguments, false);
+    const v = foldedArgument(rule.arguments, req.arguments) ?? checkValues(rule.arguments, req.arguments, false);
     if (v === undefined) out.push({ rule, applies: true });
     else out.push({ rule, applies: false, violation: { path: `${rule.info.path}.arguments.${v.key}`, reason: v.reason } });
   }
   return out;
+}
+
+/**
+ * An argument a constrained key names in another spelling (`LIMIT`,
+ * `ſort` for `sort`): a Go server fills the field `limit` from it
+ * (encoding/json matches keys case-insensitively), so it is judged as
+ * that argument would be, i.e. refused: the constraint cannot tell which
+ * value the tool gets.
+ */
+function foldedArgument(constraints: Readonly<Record<string, ValueConstraint>>, args: Readonly<Record<string, unknown>>): Violation | undefined {
+  const keys = Object.keys(constraints);
+  if (keys.length === 0) return undefined;
+  const byFold = new Map(keys.map((k) => [foldKey(k), k]));
+  for (const given of Object.keys(args)) {
+    const key = byFold.get(foldKey(given));
+    if (key !== undefined && key !== given) {
+      return { key, reason: `argument ${key}: given as "${given}", which servers that match keys case-insensitively (Go) read as ${key}` };
+    }
+  }
+  return undefined;
+}
+
+/** A required query key that some parsers do not see (only as `key[]`, only after a `;`, ...). */
+function uncertainRequired(constraints: Readonly<Record<string, ValueConstraint>>, req: PolicyRequest): Violation | undefined {
+  const unsure = req.queryUncertain;
+  if (unsure === undefined) return undefined;
+  for (const [key, c] of Object.entries(constraints)) {
+    const why = Object.prototype.hasOwnProperty.call(unsure, key) ? unsure[key] : undefined;
+    if (c.required && why !== undefined) return { key, reason: `query ${key}: required, but ${why}` };
+  }
+  return undefined;
 }
 
 /** Does the route match on host, method and path (query aside)? */
@@ -51,7 +83,7 @@ export function routeCandidates(set: CompiledPolicySet, req: PolicyRequest): Can
   const out: Candidate[] = [];
   for (const rule of set.http) {
     if (!routeMatches(rule, req.name, req.path ?? '', req.target.host)) continue;
-    const v = checkValues(rule.query, req.query, true);
+    const v = uncertainRequired(rule.query, req) ?? checkValues(rule.query, req.query, true);
     if (v === undefined) out.push({ rule, applies: true });
     else out.push({ rule, applies: false, violation: { path: `${rule.info.path}.query.${v.key}`, reason: v.reason } });
   }

@@ -17,7 +17,8 @@
 import { parseIp } from './cidr.js';
 import type { Family } from './cidr.js';
 import { canonicalA2aMethod } from './a2a-methods.js';
-import { decodeUnreserved } from './glob.js';
+import { decodeUnreserved, withoutTrailingSlash } from './glob.js';
+import { readQuery } from './query.js';
 
 export const REQUEST_KINDS = ['mcp', 'a2a', 'http', 'egress', 'exec', 'file'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
@@ -40,8 +41,16 @@ export interface PolicyRequest {
   /** HTTP: normalised path without query. */
   readonly path?: string;
   readonly arguments: Readonly<Record<string, unknown>>;
-  /** HTTP query parameters; repeated keys give arrays. */
+  /**
+   * HTTP query parameters: every value any mainstream parser could give a
+   * key (repeated keys, `key[]`, pieces after a `;`) — all must pass.
+   */
   readonly query: Readonly<Record<string, string | string[]>>;
+  /**
+   * HTTP: keys present for some parsers only (given as `key[]` only, after
+   * a `;` only, ...), with why: such a key does not satisfy `required`.
+   */
+  readonly queryUncertain?: Readonly<Record<string, string>>;
 }
 
 const MAX_NAME = 4096;
@@ -94,31 +103,19 @@ function target(v: unknown): RequestTarget {
   return out;
 }
 
-function decodeComponent(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return problem(`malformed percent-encoding in query "${s}"`);
-  }
-}
-
 export function parseQuery(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const part of text.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = decodeComponent(eq === -1 ? part : part.slice(0, eq));
-    const value = eq === -1 ? '' : decodeComponent(part.slice(eq + 1));
-    const prev = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
-    out[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
-  }
-  return out;
+  const q = readQuery(text);
+  if ('error' in q) return problem(q.error);
+  return q.values;
 }
 
 /**
  * Normalise an HTTP path for matching: decode percent-encoded unreserved
- * characters, upper-case the rest. Paths a server could read two ways are
- * refused: dot segments, empty segments, backslashes, encoded "/" "\" ".".
+ * characters, upper-case the rest (matching also reads encoded
+ * sub-delimiters as raw: glob.ts), drop a trailing slash (`/customers/` is
+ * judged as `/customers`, as Express routes it). Paths a server could
+ * read two ways are refused: dot segments, empty segments, backslashes,
+ * encoded "/" "\" ".".
  */
 export function normalizePath(raw: string): string {
   if (!raw.startsWith('/')) problem(`path "${raw}" must start with "/"`);
@@ -129,32 +126,48 @@ export function normalizePath(raw: string): string {
   if (segments.some((s, i) => s === '.' || s === '..' || (s === '' && i < segments.length - 1))) {
     problem(`path "${raw}" has dot or empty segments`);
   }
-  return decoded;
+  return withoutTrailingSlash(decoded);
 }
 
-function httpParts(obj: Record<string, unknown>): { path: string; query: Record<string, string | string[]>; host?: string } {
+/** Query values given as an object (`query: {...}` in the request). */
+function extraQuery(extra: unknown, into: Record<string, string | string[]>): void {
+  if (extra === undefined) return;
+  if (!isObject(extra)) problem('query must be an object');
+  for (const [k, v] of Object.entries(extra)) {
+    const ok = typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+    if (!ok) problem(`query.${k} must be a string or a list of strings`);
+    const prev = into[k];
+    into[k] = prev === undefined ? v : [...[prev].flat(), ...[v].flat()];
+  }
+}
+
+interface HttpParts {
+  path: string;
+  query: Record<string, string | string[]>;
+  uncertain: Record<string, string>;
+  host?: string;
+}
+
+function httpParts(obj: Record<string, unknown>): HttpParts {
   let raw = str(obj, 'path', 'path');
   let host: string | undefined;
-  const abs = /^https?:\/\/([^/?#]+)(.*)$/i.exec(raw);
+  // Absolute form (any scheme, as Go reads it): the authority gives the host.
+  const abs = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(.*)$/.exec(raw);
   if (abs !== null) {
-    host = (abs[1] ?? '').replace(/:\d+$/, '').toLowerCase();
-    raw = abs[2] === undefined || abs[2] === '' ? '/' : abs[2];
+    const authority = abs[1] ?? '';
+    host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '').toLowerCase();
+    const rest = abs[2] ?? '';
+    raw = rest.startsWith('/') ? rest : `/${rest}`;
   }
   const hash = raw.indexOf('#');
   if (hash !== -1) raw = raw.slice(0, hash);
   const q = raw.indexOf('?');
-  const query = q === -1 ? {} : parseQuery(raw.slice(q + 1));
-  const extra = obj.query;
-  if (extra !== undefined) {
-    if (!isObject(extra)) problem('query must be an object');
-    for (const [k, v] of Object.entries(extra)) {
-      const ok = typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
-      if (!ok) problem(`query.${k} must be a string or a list of strings`);
-      const prev = query[k];
-      query[k] = prev === undefined ? v : [...[prev].flat(), ...[v].flat()];
-    }
-  }
-  return { path: normalizePath(q === -1 ? raw : raw.slice(0, q)), query, ...(host === undefined ? {} : { host }) };
+  const read = q === -1 ? { values: {}, uncertain: {} } : readQuery(raw.slice(q + 1));
+  if ('error' in read) return problem(read.error);
+  const query = read.values;
+  extraQuery(obj.query, query);
+  const path = normalizePath(q === -1 ? raw : raw.slice(0, q));
+  return { path, query, uncertain: read.uncertain, ...(host === undefined || host === '' ? {} : { host }) };
 }
 
 function kindOf(obj: Record<string, unknown>): RequestKind {
@@ -181,9 +194,10 @@ function build(input: unknown): PolicyRequest {
       return { ...base, name: canonicalA2aMethod(str(input, 'method', 'method')) };
     case 'http': {
       const method = str(input, 'method', 'method');
-      const { path, query, host } = httpParts(input);
+      const { path, query, uncertain, host } = httpParts(input);
       const withHost = host !== undefined && tgt.host === undefined ? { ...tgt, host } : tgt;
-      return { ...base, target: withHost, name: method, path, query };
+      const unsure = Object.keys(uncertain).length > 0 ? { queryUncertain: uncertain } : {};
+      return { ...base, target: withHost, name: method, path, query, ...unsure };
     }
     case 'egress':
       if (tgt.ip === undefined || tgt.port === undefined) problem('an egress request needs target.ip and target.port');

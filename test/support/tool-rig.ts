@@ -46,6 +46,8 @@ export interface RigOptions {
   readonly ringBytes?: number;
   readonly serverEnv?: Record<string, string>;
   readonly plaintextProbes?: boolean;
+  /** Start the customer-mcp server (default); false: the test runs servers of its own. */
+  readonly startServer?: boolean;
   /** The agent pod's IPs (none: a host-network pod). */
   readonly agentPodIPs?: readonly string[];
   /** Pods the agent knows by IP (callers named by selector). */
@@ -140,6 +142,7 @@ export class ToolRig {
     this.attribution = attribution;
     this.sink = sink;
     this.resumeEvents();
+    if (opts.startServer === false) return;
     const tls = opts.tls ?? true;
     const env = { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) };
     const script = join(REPO, 'dist/hack/apps/customer-mcp.js');

@@ -4,8 +4,9 @@
  * methods and is judged as those; any other request is an HTTP call. The
  * MCP Streamable HTTP headers (Mcp-Method, Mcp-Name) must agree with the body.
  */
+import { decodeBody } from './decode.js';
 import type { HttpRequest } from './http.js';
-import { isA2aMethod, parseJsonRpc, rpcMessages, type RpcCall } from './jsonrpc.js';
+import { isA2aMethod, isJsonRpc, parseJsonRpc, readJson, rpcMessages, type RpcCall } from './jsonrpc.js';
 
 export type Call =
   | { readonly kind: 'mcp'; readonly tool: string; readonly arguments: Readonly<Record<string, unknown>>; readonly host?: string }
@@ -14,7 +15,7 @@ export type Call =
 
 export interface Classified {
   readonly calls: readonly Call[];
-  /** Set when the request cannot be judged reliably (judged fail closed). */
+  /** Set when the request cannot be judged reliably (judged fail closed): what was not understood. */
   readonly problem?: string;
 }
 
@@ -24,6 +25,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function withHost<T extends object>(c: T, host: string | undefined): T & { host?: string } {
   return host ? { ...c, host } : c;
+}
+
+function withProblem(calls: readonly Call[], problem: string | undefined): Classified {
+  return problem === undefined ? { calls } : { calls, problem };
 }
 
 function rpcCalls(calls: readonly RpcCall[], host: string | undefined): Classified {
@@ -44,22 +49,48 @@ function rpcCalls(calls: readonly RpcCall[], host: string | undefined): Classifi
 export function classifyBody(body: Buffer, host?: string): Classified & { readonly parsed: boolean } {
   const p = parseJsonRpc(body);
   if (!p.ok) return { calls: [], problem: p.error, parsed: false };
-  return { ...rpcCalls(p.calls, host), parsed: true };
+  const c = rpcCalls(p.calls, host);
+  return { ...withProblem(c.calls, p.problem ?? c.problem), parsed: true };
 }
 
-/** The body's first byte after JSON whitespace is `{` or `[`. */
-function looksJson(req: HttpRequest): boolean {
-  for (const c of req.body) {
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
-    return c === 0x7b || c === 0x5b;
+/** The text's first character after JSON whitespace is `{` or `[`. */
+function looksJson(text: string): boolean {
+  return /^[ \t\n\r]*[{[]/.test(text);
+}
+
+/** The MCP Streamable HTTP headers (Mcp-Method, Mcp-Name) must agree with the body. */
+function headerProblem(req: HttpRequest, rpc: readonly RpcCall[], calls: readonly Call[]): string | undefined {
+  const hdrMethod = req.headers.get('mcp-method');
+  const hdrName = req.headers.get('mcp-name');
+  const tool = calls.find((x) => x.kind === 'mcp');
+  if (hdrMethod !== undefined && hdrMethod !== (rpc[0]?.method ?? '')) {
+    return `Mcp-Method header "${hdrMethod}" disagrees with the body`;
   }
-  return false;
+  if (hdrName !== undefined && tool?.kind === 'mcp' && hdrName !== tool.tool) {
+    return `Mcp-Name header "${hdrName}" disagrees with the body's tool "${tool.tool}"`;
+  }
+  return undefined;
 }
 
-/** JSON-RPC 2.0: every message says "jsonrpc": "2.0" (any other JSON body is a plain HTTP request). */
-function isJsonRpc(doc: unknown): boolean {
-  const items = Array.isArray(doc) ? doc : [doc];
-  return items.length > 0 && items.every((m) => isObject(m) && m.jsonrpc === '2.0');
+/**
+ * The calls in a request's body, whatever its Content-Type (a server may
+ * not check it): content codings undone, every charset reading tried
+ * (decode.ts); JSON-RPC is judged, other bodies carry no call.
+ */
+function bodyCalls(req: HttpRequest): Classified {
+  const d = decodeBody(req.body, req.headers);
+  if (!d.ok) return { calls: [], problem: d.problem };
+  const j = readJson(d.readings);
+  if (j.kind === 'none') {
+    // What a lenient server would make of it is unknown: fail closed.
+    const looks = d.readings.some((r) => looksJson(r.text));
+    return looks ? { calls: [], problem: `request body looks like JSON but does not parse: ${j.error}` } : { calls: [] };
+  }
+  if (!isJsonRpc(j.doc)) return { calls: [] };
+  const p = rpcMessages(j.doc, j.text);
+  if (!p.ok) return { calls: [], problem: `unreadable JSON-RPC: ${p.error}` };
+  const c = rpcCalls(p.calls, req.host);
+  return withProblem(c.calls, j.problem ?? p.problem ?? c.problem ?? headerProblem(req, p.calls, c.calls));
 }
 
 /**
@@ -68,32 +99,9 @@ function isJsonRpc(doc: unknown): boolean {
  * JSON-RPC body never carries a request past the route rules.
  */
 export function classifyRequest(req: HttpRequest): Classified {
-  const host = req.headers.get('host') ?? '';
-  const http: Call = { kind: 'http', method: req.method, target: req.target, host };
-  if (req.body.length === 0 || !looksJson(req)) return { calls: [http] };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(req.body.toString('utf8'));
-  } catch (e: unknown) {
-    // What a lenient server would make of it is unknown: fail closed.
-    return { calls: [http], problem: `request body looks like JSON but does not parse: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  if (!isJsonRpc(doc)) return { calls: [http] };
-  const p = rpcMessages(doc);
-  if (!p.ok) return { calls: [http], problem: `unreadable JSON-RPC: ${p.error}` };
-  const c = rpcCalls(p.calls, host);
-  const calls = [http, ...c.calls];
-  if (c.problem !== undefined) return { calls, problem: c.problem };
-  const hdrMethod = req.headers.get('mcp-method');
-  const hdrName = req.headers.get('mcp-name');
-  const tool = c.calls.find((x) => x.kind === 'mcp');
-  if (hdrMethod !== undefined && hdrMethod !== (p.calls[0]?.method ?? '')) {
-    return { calls, problem: `Mcp-Method header "${hdrMethod}" disagrees with the body` };
-  }
-  if (hdrName !== undefined && tool?.kind === 'mcp' && hdrName !== tool.tool) {
-    return { calls, problem: `Mcp-Name header "${hdrName}" disagrees with the body's tool "${tool.tool}"` };
-  }
-  return { calls };
+  const http: Call = { kind: 'http', method: req.method, target: req.target, host: req.host };
+  const body = req.body.length === 0 ? { calls: [] } : bodyCalls(req);
+  return withProblem([http, ...body.calls], req.ambiguity ?? body.problem);
 }
 
 /** How a call is shown: `tools/call get_all_customers`, `message/send`, `POST /api/v2/customers?limit=100000`. */

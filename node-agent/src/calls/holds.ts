@@ -23,6 +23,7 @@ import { breakFramingPatches, neutralizePatches, type Patch } from './neutralize
 import { readHeld, patchHeld, type HeldBytes } from './held-bytes.js';
 import { heldThreadState, holdEscaped } from './hold-state.js';
 import { jsonLines, mayStartMessage } from './opaque.js';
+import { bodyMayCarryCalls } from './http.js';
 import { classifyBody } from './classify.js';
 import { decodeHold, encodeHoldCount, type LeftoverHold } from './leftover-holds.js';
 import { ConnStreams, type Analysis } from './streams.js';
@@ -269,8 +270,8 @@ export class HoldManager {
     const head = a.pendingHead;
     if (head) {
       const route = judgeCalls(judge, [{ kind: 'http', method: head.method, target: head.target, host: head.headers.get('host') ?? '' }]);
-      const json = (head.headers.get('content-type') ?? '').includes('json');
-      if (!json || route.some((j) => j.v.verdict === 'deny')) return this.judgedEarly(key, conn, route);
+      // Whatever the Content-Type says, a body may carry JSON-RPC (servers need not check it): only a body-less request is settled by its route.
+      if (!bodyMayCarryCalls(head) || route.some((j) => j.v.verdict === 'deny')) return this.judgedEarly(key, conn, route);
     }
     const peek = a.partialText !== undefined ? peekIncomplete(a.partialText) : {};
     if (peek.method === 'tools/call' && peek.name !== undefined) {

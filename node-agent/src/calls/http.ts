@@ -3,58 +3,70 @@
  * arrive in pieces (writes), requests may be pipelined, bodies may use
  * Content-Length or chunked encoding and span several writes. Pure and
  * incremental: push bytes, take out complete requests; what is left is kept.
+ * The head is read as the most lenient mainstream server reads it
+ * (http-head.ts); what servers would read differently is an error or an
+ * `ambiguity`, both judged fail closed.
  */
-export interface HttpRequest {
-  readonly method: string;
-  /** The request target as sent (path and query). */
-  readonly target: string;
-  readonly path: string;
-  readonly query: string;
-  readonly headers: ReadonlyMap<string, string>;
+import { HttpParseError, leadingEmptyLines, MAX_BODY_BYTES, parseHead, type RequestHead } from './http-head.js';
+
+export { HttpAmbiguityError, HttpParseError, MAX_BODY_BYTES } from './http-head.js';
+export type { RequestHead } from './http-head.js';
+
+export interface HttpRequest extends Omit<RequestHead, 'bodyStart'> {
+  /** The body, chunk framing removed (content codings are not undone here: see decode.ts). */
   readonly body: Buffer;
 }
 
-export class HttpParseError extends Error {}
+/** A pending request's head (its body may not be complete). */
+export type PendingHead = Omit<RequestHead, 'bodyStart'>;
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const MAX_HEADER_BYTES = 64 * 1024;
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-const METHOD_RE = /^[A-Z]{3,10}$/;
-
-/** Does this look like the start of an HTTP request ("METHOD /... HTTP/1.x")? */
+/**
+ * Does this look like the start of an HTTP request: empty lines, a method
+ * token (any case), a space, and a target (`/`, `*`, `scheme://`, or
+ * host:port after CONNECT)?
+ */
 export function startsWithRequestLine(b: Buffer): boolean {
-  const head = b.subarray(0, 16).toString('latin1');
-  return /^[A-Z]{3,10} \//.test(head);
+  const head = b.subarray(0, 96).toString('latin1');
+  return /^[\r\n]*(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+ (?:\/|\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/)|CONNECT [^\s/]+:[0-9])/.test(head);
 }
 
-interface Head {
-  readonly method: string;
-  readonly target: string;
-  readonly headers: Map<string, string>;
-  readonly bodyStart: number;
+/** Can the body of a request with this head carry a call? Any body can, whatever its Content-Type. */
+export function bodyMayCarryCalls(head: PendingHead): boolean {
+  return head.framing.kind === 'chunked' || (head.framing.kind === 'length' && head.framing.length > 0);
 }
 
-function parseHead(buf: Buffer): Head | null {
-  const end = buf.indexOf(CRLFCRLF);
-  if (end < 0) {
-    if (buf.length > MAX_HEADER_BYTES) throw new HttpParseError('request headers exceed 64 KiB');
+/** One line of chunk framing at `pos` (CRLF or bare LF), or null while incomplete. */
+function chunkLine(buf: Buffer, pos: number): { text: string; next: number } | null {
+  const lf = buf.indexOf(0x0a, pos);
+  if (lf < 0) {
+    if (buf.length - pos > 4096) throw new HttpParseError('a chunk-size line longer than 4 KiB');
     return null;
   }
-  const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
-  const [method, target, version] = (lines[0] ?? '').split(' ');
-  if (!method || !METHOD_RE.test(method) || !target || !version?.startsWith('HTTP/1.')) {
-    throw new HttpParseError(`not an HTTP/1.x request line: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
+  const end = lf > pos && buf[lf - 1] === 0x0d ? lf - 1 : lf;
+  return { text: buf.toString('latin1', pos, end), next: lf + 1 };
+}
+
+/** Where the line end after chunk data ends, null while incomplete. */
+function afterChunkData(buf: Buffer, pos: number): number | null {
+  if (buf[pos] === 0x0a) return pos + 1;
+  if (buf[pos] === 0x0d) {
+    if (pos + 1 >= buf.length) return null;
+    if (buf[pos + 1] === 0x0a) return pos + 2;
   }
-  const headers = new Map<string, string>();
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new HttpParseError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    headers.set(name, headers.has(name) ? `${headers.get(name) ?? ''}, ${value}` : value);
+  if (pos >= buf.length) return null;
+  throw new HttpParseError('chunk data not followed by a line end');
+}
+
+/** After the last chunk: trailer fields up to an empty line; where it ends, or null while incomplete. */
+function trailerEnd(buf: Buffer, at: number): number | null {
+  let pos = at;
+  for (;;) {
+    const line = chunkLine(buf, pos);
+    if (line === null) return null;
+    if (line.text === '') return line.next;
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/.test(line.text)) throw new HttpParseError(`malformed trailer line ${JSON.stringify(line.text.slice(0, 40))}`);
+    pos = line.next;
   }
-  return { method, target, headers, bodyStart: end + 4 };
 }
 
 /** A chunked body from `at`: the decoded body and where it ended, or null if incomplete. */
@@ -63,28 +75,29 @@ function parseChunked(buf: Buffer, at: number): { body: Buffer; end: number } | 
   let pos = at;
   let total = 0;
   for (;;) {
-    const lineEnd = buf.indexOf('\r\n', pos);
-    if (lineEnd < 0) return null;
-    const size = parseInt(buf.subarray(pos, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
-    if (!Number.isFinite(size) || size < 0) throw new HttpParseError('malformed chunk size');
-    pos = lineEnd + 2;
+    const line = chunkLine(buf, pos);
+    if (line === null) return null;
+    const m = /^([0-9A-Fa-f]{1,16})[ \t]*(?:;.*)?$/.exec(line.text);
+    if (m === null) throw new HttpParseError(`malformed chunk size ${JSON.stringify(line.text.slice(0, 40))}`);
+    const size = parseInt(m[1] ?? '', 16);
+    pos = line.next;
     if (size === 0) {
-      const trailerEnd = buf.indexOf('\r\n', pos);
-      if (trailerEnd < 0) return null;
-      // no trailers expected; accept an empty line
-      return { body: Buffer.concat(parts), end: trailerEnd + 2 };
+      const end = trailerEnd(buf, pos);
+      return end === null ? null : { body: Buffer.concat(parts), end };
     }
-    if (buf.length < pos + size + 2) return null;
     total += size;
     if (total > MAX_BODY_BYTES) throw new HttpParseError('chunked body exceeds the limit');
+    if (buf.length < pos + size) return null;
+    const next = afterChunkData(buf, pos + size);
+    if (next === null) return null;
     parts.push(buf.subarray(pos, pos + size));
-    pos += size + 2;
+    pos = next;
   }
 }
 
-function split(target: string): { path: string; query: string } {
-  const q = target.indexOf('?');
-  return q < 0 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) };
+function withoutStart(h: RequestHead): PendingHead {
+  const { bodyStart: _, ...rest } = h;
+  return rest;
 }
 
 /** One connection's outgoing byte stream. */
@@ -97,10 +110,10 @@ export class RequestStream {
   }
 
   /** The pending request's line and headers, once they are complete (its body may not be). */
-  pendingHead(): { method: string; target: string; headers: ReadonlyMap<string, string> } | null {
+  pendingHead(): PendingHead | null {
     try {
-      const h = parseHead(this.buf);
-      return h ? { method: h.method, target: h.target, headers: h.headers } : null;
+      const h = parseHead(this.buf.subarray(leadingEmptyLines(this.buf)));
+      return h ? withoutStart(h) : null;
     } catch {
       return null;
     }
@@ -112,26 +125,24 @@ export class RequestStream {
     const out: HttpRequest[] = [];
     for (;;) {
       // RFC 9112 2.2: empty lines before a request line are ignored (some clients send one after a body).
-      let skip = 0;
-      while (this.buf[skip] === 0x0d && this.buf[skip + 1] === 0x0a) skip += 2;
+      const skip = leadingEmptyLines(this.buf);
       if (skip > 0) this.buf = this.buf.subarray(skip);
       const head = parseHead(this.buf);
       if (!head) return out;
       let body: Buffer;
       let end: number;
-      if ((head.headers.get('transfer-encoding') ?? '').toLowerCase().includes('chunked')) {
+      if (head.framing.kind === 'chunked') {
         const c = parseChunked(this.buf, head.bodyStart);
         if (!c) return out;
         body = c.body;
         end = c.end;
       } else {
-        const len = Number(head.headers.get('content-length') ?? '0');
-        if (!Number.isInteger(len) || len < 0 || len > MAX_BODY_BYTES) throw new HttpParseError(`bad content-length ${head.headers.get('content-length') ?? ''}`);
+        const len = head.framing.kind === 'length' ? head.framing.length : 0;
         if (this.buf.length < head.bodyStart + len) return out;
         body = this.buf.subarray(head.bodyStart, head.bodyStart + len);
         end = head.bodyStart + len;
       }
-      out.push({ method: head.method, target: head.target, ...split(head.target), headers: head.headers, body: Buffer.from(body) });
+      out.push({ ...withoutStart(head), body: Buffer.from(body) });
       this.buf = this.buf.subarray(end);
     }
   }

@@ -2,8 +2,8 @@
  * Server-Sent Events (text/event-stream), as MCP Streamable HTTP and A2A
  * streaming send JSON-RPC messages: each event's `data:` lines, joined by
  * newlines, carry one message. Parsing follows the WHATWG event-stream rules
- * (CRLF, LF or CR line ends; `:` comments; one optional space after the
- * colon; an event ends at a blank line). Pure.
+ * (a leading BOM skipped; CRLF, LF or CR line ends; `:` comments; one
+ * optional space after the colon; an event ends at a blank line). Pure.
  *
  * ziriz meets SSE when a protected pod *serves* a stream (an agent that is
  * also an MCP server or an A2A agent): its writes are responses, and only a
@@ -26,7 +26,7 @@ const MAX_EVENTS = 1024;
 
 /** Does this text start like an event stream (a field line or a comment)? */
 export function looksLikeSse(text: string): boolean {
-  const first = /^[^\r\n]*/.exec(text)?.[0] ?? '';
+  const first = /^\uFEFF?([^\r\n]*)/.exec(text)?.[1] ?? '';
   return first.startsWith(':') || FIELD_RE.test(first);
 }
 
@@ -36,7 +36,8 @@ export function parseSse(text: string): SseParse {
   let event = '';
   let data: string[] = [];
   let id: string | undefined;
-  let pos = 0;
+  // A stream may start with a UTF-8 BOM, which is skipped (WHATWG).
+  let pos = text.startsWith('\uFEFF') ? 1 : 0;
   let consumed = 0;
   const lineEnd = /\r\n|\n|\r/g;
   while (events.length < MAX_EVENTS) {

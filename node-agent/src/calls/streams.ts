@@ -6,7 +6,7 @@
  * messages are judged one by one. Bounded: the oldest connections are
  * forgotten first.
  */
-import { RequestStream, startsWithRequestLine, type HttpRequest } from './http.js';
+import { HttpAmbiguityError, RequestStream, startsWithRequestLine, type HttpRequest, type PendingHead } from './http.js';
 import { classifyBody, classifyRequest, type Call, type Classified } from './classify.js';
 import { looksLikeSse, parseSse } from './sse.js';
 
@@ -16,12 +16,13 @@ export interface Analysis extends Classified {
   /** For an incomplete JSON body: the text so far (for a lenient peek). */
   readonly partialText?: string;
   /** For an incomplete HTTP request: its line and headers (a route can be judged before the body). */
-  readonly pendingHead?: { readonly method: string; readonly target: string; readonly headers: ReadonlyMap<string, string> };
+  readonly pendingHead?: PendingHead;
 }
 
 interface ConnState {
   http?: RequestStream;
-  json?: string;
+  /** The bytes of a JSON body so far (bytes: a character may be split between writes). */
+  json?: Buffer;
 }
 
 const MAX_JSON = 4 * 1024 * 1024;
@@ -74,37 +75,44 @@ export class ConnStreams {
   /** Add one write's bytes to the connection and say what calls complete in it. */
   push(key: string, data: Buffer, host?: string): Analysis {
     const s = this.state(key);
-    if (s.http || (s.json === undefined && startsWithRequestLine(data))) {
-      s.http ??= new RequestStream();
-      let reqs: HttpRequest[];
-      try {
-        reqs = s.http.push(data);
-      } catch (e: unknown) {
-        this.forget(key);
-        return { calls: [], problem: `unparsable HTTP: ${e instanceof Error ? e.message : String(e)}`, incomplete: false };
-      }
-      const incomplete = s.http.pending > 0;
-      const head = incomplete ? s.http.pendingHead() : null;
-      if (!incomplete) delete s.http;
-      return { ...mergeClassified(reqs.map(classifyRequest)), incomplete, ...(head ? { pendingHead: head } : {}) };
-    }
-    const text = (s.json ?? '') + data.toString('utf8');
-    const body = stripChunkFraming(text);
+    if (s.http || (s.json === undefined && startsWithRequestLine(data))) return this.pushHttp(key, s, data);
+    const bytes = s.json === undefined ? data : Buffer.concat([s.json, data]);
+    const body = unchunk(bytes);
     if (s.json === undefined) {
-      const served = servedCalls(body);
+      const served = servedCalls(body.toString('utf8'));
       if (served !== null) return { ...served, incomplete: false };
     }
-    if (text.length > MAX_JSON) {
+    if (bytes.length > MAX_JSON) {
       this.forget(key);
       return { calls: [], problem: 'JSON-RPC message larger than 4 MiB', incomplete: false };
     }
-    const c = classifyBody(Buffer.from(body), host);
-    if (!c.parsed && jsonUnfinished(body)) {
-      s.json = text;
-      return { calls: [], incomplete: true, partialText: body };
+    const c = classifyBody(body, host);
+    const text = c.parsed ? '' : body.toString('utf8');
+    if (!c.parsed && jsonUnfinished(text)) {
+      s.json = Buffer.from(bytes);
+      return { calls: [], incomplete: true, partialText: text };
     }
     delete s.json;
-    return { ...c, incomplete: false };
+    return { ...(c.problem === undefined ? { calls: c.calls } : { calls: c.calls, problem: c.problem }), incomplete: false };
+  }
+
+  private pushHttp(key: string, s: ConnState, data: Buffer): Analysis {
+    s.http ??= new RequestStream();
+    let reqs: HttpRequest[];
+    try {
+      reqs = s.http.push(data);
+    } catch (e: unknown) {
+      this.forget(key);
+      const what = e instanceof HttpAmbiguityError ? 'ambiguous HTTP request' : 'unparsable HTTP';
+      return { calls: [], problem: `${what}: ${e instanceof Error ? e.message : String(e)}`, incomplete: false };
+    }
+    const incomplete = s.http.pending > 0;
+    const head = incomplete ? s.http.pendingHead() : null;
+    if (!incomplete) delete s.http;
+    const done = mergeClassified(reqs.map(classifyRequest));
+    // A head servers read differently is judged now, before its body (which cannot make it right).
+    const problem = done.problem ?? head?.ambiguity;
+    return { calls: done.calls, ...(problem !== undefined ? { problem } : {}), incomplete, ...(head ? { pendingHead: head } : {}) };
   }
 }
 
@@ -160,24 +168,28 @@ function servedCalls(text: string): Classified | null {
 
 /**
  * A chunked body seen without its headers: drop "size\r\n" lines and the
- * terminating chunk. Sizes count bytes, so the framing is read on the UTF-8
- * bytes, not on the decoded text.
+ * terminating chunk. Sizes count bytes, so the framing is read on bytes.
  */
-export function stripChunkFraming(text: string): string {
-  if (!/^[0-9a-fA-F]{1,8}\r\n/.test(text)) return text;
-  const buf = Buffer.from(text, 'utf8');
+function unchunk(buf: Buffer): Buffer {
+  const first = /^[0-9a-fA-F]{1,8}\r\n/.exec(buf.subarray(0, 10).toString('latin1'));
+  if (!first) return buf;
   const out: Buffer[] = [];
   let pos = 0;
   for (;;) {
     const m = /^([0-9a-fA-F]{1,8})\r\n/.exec(buf.subarray(pos, pos + 10).toString('latin1'));
-    if (!m) return Buffer.concat([...out, buf.subarray(pos)]).toString('utf8');
+    if (!m) return Buffer.concat([...out, buf.subarray(pos)]);
     const size = parseInt(m[1] ?? '0', 16);
-    if (size === 0) return Buffer.concat(out).toString('utf8');
+    if (size === 0) return Buffer.concat(out);
     const start = pos + m[0].length;
     const chunk = buf.subarray(start, start + size);
     out.push(chunk);
     pos = start + size;
-    if (chunk.length < size) return Buffer.concat(out).toString('utf8');
+    if (chunk.length < size) return Buffer.concat(out);
     if (buf[pos] === 0x0d && buf[pos + 1] === 0x0a) pos += 2;
   }
+}
+
+/** stripChunkFraming on text (its UTF-8 bytes). */
+export function stripChunkFraming(text: string): string {
+  return unchunk(Buffer.from(text, 'utf8')).toString('utf8');
 }

@@ -104,8 +104,13 @@ describe('policy building blocks', () => {
       ['/api/v*/x', '/api/v2/x', true],
       // * does not cross /
       ['/api/*', '/api/a/b', false],
-      // trailing slash is a different path
-      ['/api', '/api/', false],
+      // Changed (issue 14): a trailing slash is ignored (Express routes /api/ as /api), so the rules of /api apply to /api/
+      ['/api', '/api/', true],
+      ['/api/', '/api', true],
+      // * never matches an empty segment: /api/* does not match /api/ (judged as /api)
+      ['/api/*', '/api/', false],
+      ['/*', '/', false],
+      ['/**', '/', true],
     ];
     for (const [pattern, path, want] of paths) {
       it(`${pattern} ~ ${path} -> ${want}`, () => {

@@ -1,0 +1,3 @@
+module ziriz.test/differential
+
+go 1.22
