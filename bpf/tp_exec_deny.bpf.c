@@ -11,7 +11,6 @@
 #include "lsm.h"
 #include "paths.h"
 
-#define ZIRIZ_SIGKILL 9
 /* ziriz_lsm_event.hdr.flags: enforced by the exec tracepoint (kill), not by an LSM hook. */
 #define ZIRIZ_LSM_FLAG_EXEC_KILL 1
 

@@ -50,7 +50,9 @@ enum ziriz_counter {
 	ZIRIZ_CNT_BENCH_SENT = 13,    /* benchmark records produced */
 	ZIRIZ_CNT_TRACED_KILLED = 14, /* a traced process reached a hold: killed (its tracer could undo it) */
 	ZIRIZ_CNT_HOLD_ESCAPE = 15,   /* someone else sent SIGCONT to a held process: killed */
-	ZIRIZ_CNT__MAX = 16,
+	ZIRIZ_CNT_ESCAPE_STOPPED = 16, /* a process whose hold was undone reached a call probe: killed before its send */
+	ZIRIZ_CNT_ESCAPE_DROPPED = 17, /* packets of a connection whose held write was undone: dropped at cgroup egress */
+	ZIRIZ_CNT__MAX = 18,
 };
 
 /* ---- identity: map ziriz_identity, key = cgroup v2 id (__u64) ---------- */

@@ -36,12 +36,12 @@
 #include "certain.h"
 
 #define ZIRIZ_SIGSTOP 19
-#define ZIRIZ_SIGKILL 9
 #define ZIRIZ_DATA_MASK (ZIRIZ_DATA_MAX - 1)
 #define ZIRIZ_CALL_COVER (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A | ZIRIZ_COVER_HTTP)
 
 #include "calls_map.h"
 #include "holds.h"
+#include "escape.h"
 
 /* conn -> 1: the agent wants every write on this connection held (a message in progress). */
 struct {
@@ -452,6 +452,8 @@ struct zjudge_req {
 	struct zview vw;
 	struct zpeer peer;
 	struct zjudged j;   /* the judgement, filled by zjudge */
+	struct zflow flow;  /* scratch: the connection of a plaintext hold (escape.h) */
+	struct zflow_owner owner;
 };
 
 struct {
@@ -801,6 +803,9 @@ __noinline int zjudge_pending(__u32 slot, __u32 defer)
 		return 1;
 	/* Enforced category: stop the process before this call returns to user code. */
 	zfill_hdr(&e->hdr, enforce ? ZIRIZ_OP_CALL_HOLD : ZIRIZ_OP_CALL_SEEN, ZIRIZ_DATA_HDR_SIZE + n, rq->cgid, rq->identity_id);
+	/* A plaintext write goes straight to its syscall if the hold is undone: its connection is remembered first. */
+	if (enforce && rq->strict && rq->sk)
+		zheld_flow(rq->sk, &rq->flow, &rq->owner);
 	if (enforce && zhold_current(e->hdr.ktime_ns, conn, rq->buf, (__u32)len, rq->cgid, rq->source) < 0)
 		return 0;
 	e->conn = conn;
@@ -884,12 +889,12 @@ static __always_inline int zcall_judge(__u8 source, const struct zconn_ref *c, c
 	return zjudge_pending(0, 0);
 }
 
-/* The sending pod's outbound view, or 0 when it covers no call category. */
+/* The sending pod's outbound view; NULL when it covers no call category, or when the process escaped a hold (killed: escape.h). */
 static __always_inline struct ziriz_identity *zcall_sender(__u64 *cgid, struct zview *vw)
 {
 	struct ziriz_identity *id = zidentity_current(cgid);
 
-	if (!id)
+	if (!id || zescaped_self())
 		return NULL;
 	*vw = zview_out(id);
 	return zcovered(vw) ? id : NULL;

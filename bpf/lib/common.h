@@ -17,6 +17,7 @@
 #define ZIRIZ_AF_INET 2
 #define ZIRIZ_AF_INET6 10
 #define ZIRIZ_EPERM 1
+#define ZIRIZ_SIGKILL 9
 
 #ifdef ZIRIZ_DEBUG
 #define zdebug(fmt, ...) bpf_printk(fmt, ##__VA_ARGS__)

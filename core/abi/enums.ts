@@ -32,7 +32,9 @@ export const Counter = {
   BENCH_SENT: 13,
   TRACED_KILLED: 14,
   HOLD_ESCAPE: 15,
-  _MAX: 16,
+  ESCAPE_STOPPED: 16,
+  ESCAPE_DROPPED: 17,
+  _MAX: 18,
 } as const;
 export type Counter = (typeof Counter)[keyof typeof Counter];
 

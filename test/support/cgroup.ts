@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupId, cgroupV2Root } from '../../node-agent/src/kernel/cgroup.js';
 
+let created = 0;
+
 export class TestCgroup {
   private constructor(
     readonly path: string,
@@ -10,7 +12,8 @@ export class TestCgroup {
   ) {}
 
   static create(name: string): TestCgroup {
-    const path = join(cgroupV2Root(), `ziriz-test-${name}-${process.pid}`);
+    // Unique per call: a second rig in the same process never meets the first one's cgroup.
+    const path = join(cgroupV2Root(), `ziriz-test-${name}-${process.pid}-${++created}`);
     mkdirSync(path);
     return new TestCgroup(path, cgroupId(path));
   }
@@ -28,6 +31,20 @@ export class TestCgroup {
 
   pids(): number[] {
     return readFileSync(join(this.path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  }
+
+  /** Wait (bounded) until no process is left in this cgroup: killed processes take a moment to exit. */
+  async drained(timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        if (this.pids().length === 0) return true;
+      } catch {
+        return true; // gone already
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
   }
 
   /** rmdir (the caller has ended its processes first); children first. */

@@ -189,7 +189,7 @@ export class ToolRig {
   sweepLeftovers(minAgeMs: number): SweepResult {
     const map = this.kernel.maps.ziriz_holds;
     if (!map) throw new Error('no holds map');
-    return new LeftoverHolds(map, this.holds, (cg) => this.attribution.identityOfCgroup(cg), (pid) => { this.events.resumeExecHold(pid); }, () => undefined, minAgeMs).sweep();
+    return new LeftoverHolds(map, this.holds, (cg) => this.attribution.identityOfCgroup(cg), (pid, release) => { this.events.resumeExecHold(pid, release); }, () => undefined, minAgeMs).sweep();
   }
 
   /** Programs the events path let go after a hold at exec. */
@@ -275,10 +275,12 @@ export class ToolRig {
     await this.probes.closeAll();
     this.kernel.teardown();
     for (const cg of [this.cgroup, this.serverCgroup]) {
+      if (!cg) continue;
+      await cg.drained();
       try {
-        cg?.remove();
-      } catch {
-        // processes still exiting: best effort
+        cg.remove();
+      } catch (e: unknown) {
+        console.error(`      tool rig: cgroup ${cg.path} not removed: ${(e as Error).message}`);
       }
     }
     rmSync(this.dir, { recursive: true, force: true });

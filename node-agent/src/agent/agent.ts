@@ -110,7 +110,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   clearTimeout(holdsWait);
   holds?.ready();
   const holdsMap = kernel.maps.ziriz_holds;
-  const leftovers = holds && holdsMap ? new LeftoverHolds(holdsMap, holds, (cg) => attribution.identityOfCgroup(cg), (pid) => { events?.resumeExecHold(pid); }, log) : undefined;
+  const leftovers = holds && holdsMap ? new LeftoverHolds(holdsMap, holds, (cg) => attribution.identityOfCgroup(cg), (pid, release) => { events?.resumeExecHold(pid, release); }, log) : undefined;
   const sweep = (): void => {
     try {
       leftovers?.sweep();

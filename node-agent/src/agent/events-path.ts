@@ -11,6 +11,7 @@ import { RecordDecodeError, decodeRecord, type ExecRecord } from '../bpf/records
 import { RingBufferReader } from '../bpf/ringbuf.js';
 import { Op } from '../../../core/abi/enums.js';
 import type { HoldManager } from '../calls/holds.js';
+import { heldThreadState, holdEscaped } from '../calls/hold-state.js';
 import type { ProbeManager } from '../calls/probes.js';
 import type { Attribution } from './attribution.js';
 import type { ReportSink } from './sink.js';
@@ -22,6 +23,8 @@ export interface EventStats {
   verdicts: number;
   kills: number;
   execHolds: number;
+  /** programs held at exec that someone else resumed before their probes were on: killed */
+  execEscapes: number;
 }
 
 export interface CallPaths {
@@ -30,7 +33,7 @@ export interface CallPaths {
 }
 
 export class EventsPath {
-  readonly stats: EventStats = { records: 0, decodeErrors: 0, verdicts: 0, kills: 0, execHolds: 0 };
+  readonly stats: EventStats = { records: 0, decodeErrors: 0, verdicts: 0, kills: 0, execHolds: 0, execEscapes: 0 };
   private readonly reader: RingBufferReader;
   /** Held records (calls, execs) on a ring of their own, when the kernel has it (bpf/lib/common.h). */
   private readonly holdReader: RingBufferReader | undefined;
@@ -98,23 +101,35 @@ export class EventsPath {
   private execHold(rec: ExecRecord): void {
     const holds = this.calls?.holds;
     if (holds?.wasSettled(rec.hdr.pid, rec.hdr.ktimeNs)) return;
-    this.resumeExecHold(rec.hdr.pid);
-    holds?.forget(rec.hdr.pid, rec.hdr.ktimeNs);
+    this.resumeExecHold(rec.hdr.pid, () => holds?.forget(rec.hdr.pid, rec.hdr.ktimeNs));
   }
 
-  /** A program held at exec: attach its probes, then let it run. */
-  resumeExecHold(pid: number): void {
+  /**
+   * A program held at exec: attach its probes, then let it run. `release`
+   * drops its ziriz_holds entry just before the agent's own SIGCONT (the
+   * hold guard kills a held process that anyone else resumes). A program
+   * that ran on before its probes were on (resumed by someone else, on a
+   * kernel where the guard cannot kill it first) is killed, not released.
+   */
+  resumeExecHold(pid: number, release: () => void = () => undefined): void {
     this.stats.execHolds++;
     try {
       this.calls?.probes.ensure(pid);
     } catch (e: unknown) {
       this.log('error', 'probes for a held exec failed', { pid, error: errorMessage(e) });
-    } finally {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch {
-        // exited meanwhile
-      }
+    }
+    if (holdEscaped(heldThreadState(pid, pid))) {
+      this.log('error', 'HoldEscaped: a program held at exec was resumed by another process before its probes were on; killed', { pid });
+      this.stats.execEscapes++;
+      this.kill(pid);
+      release();
+      return;
+    }
+    release();
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // exited meanwhile
     }
   }
 

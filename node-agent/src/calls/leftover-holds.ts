@@ -85,7 +85,7 @@ export class LeftoverHolds {
     private readonly holds: HoldManager,
     private readonly identityOf: IdentityOfCgroup,
     /** Let a program held at exec run, its probes attached (events-path.ts). */
-    private readonly resumeExec: (pid: number) => void,
+    private readonly resumeExec: (pid: number, release: () => void) => void,
     private readonly log: LogFn,
     private readonly minAgeMs = 2000,
   ) {}
@@ -107,7 +107,8 @@ export class LeftoverHolds {
       if (fate === 'judge' && h.source === DataSource.EXEC) {
         this.log('warn', 'resuming a program held at exec that no agent resumed', { pid: h.tgid, heldMs: Number((nowNs - h.ktimeNs) / 1_000_000n) });
         this.holds.settle(h.tgid, h.ktimeNs);
-        this.resumeExec(h.tgid);
+        // The entry goes just before the agent's SIGCONT (the hold guard kills a held process anyone else resumes).
+        this.resumeExec(h.tgid, () => { if (this.map.get(key)?.equals(value)) this.map.delete(key); });
         out.judged++;
       } else if (fate === 'judge') {
         this.log('warn', 'judging a hold no agent judged (the agent was stopped or replaced while the process was held)', { pid: h.tgid, heldMs: Number((nowNs - h.ktimeNs) / 1_000_000n) });
