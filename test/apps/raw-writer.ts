@@ -6,8 +6,8 @@
  * speak TLS (Node's OpenSSL: SSL_write, then the ciphertext by libc). With
  * RAW_WRITER_WAIT=1 it prints 'ready' and connects on the first line read
  * from stdin (a test starts its attack on a process that is running).
- * Prints what the server answered (or 'error ...'), then exits. Loopback
- * only.
+ * RAW_WRITER_HOST: the server's address (a test's own network namespace).
+ * Prints what the server answered (or 'error ...'), then exits.
  */
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
@@ -15,7 +15,7 @@ import { connect as connectTls } from 'node:tls';
 const [port, partsJson, mode, transport] = process.argv.slice(2);
 const parts = (JSON.parse(partsJson ?? '[]') as string[]).map((p) => Buffer.from(p, 'base64'));
 let out = '';
-const opts = { host: '127.0.0.1', port: Number(port) };
+const opts = { host: process.env.RAW_WRITER_HOST ?? '127.0.0.1', port: Number(port) };
 const onConnect = (): void => {
   if (mode === 'writev') {
     s.cork();

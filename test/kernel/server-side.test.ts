@@ -9,12 +9,16 @@
  * the namespaces this test creates.
  */
 import { expect } from 'chai';
+import { join } from 'node:path';
+import { REPO } from '../support/kustomize.js';
 import { processState } from '../../node-agent/src/kernel/proc-state.js';
 import { needRoot } from '../support/gate.js';
 import { waitFor } from '../support/processes.js';
 import { TestNetns, vethPair } from '../support/netns.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
 import { toolPolicy, toolText } from '../support/tool-policy.js';
+
+const WRITER = join(REPO, 'dist/test/apps/raw-writer.js');
 
 const inboundPolicy = {
   apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'customers-inbound', namespace: 'payments' },
@@ -46,6 +50,7 @@ describe('kernel: server side, calls to a protected MCP server from callers ziri
   let office: AgentClient;
   let batch: AgentClient;
   let agent: AgentClient;
+  let officeNs: TestNetns;
 
   const heldOnServer = (): number => rig.holdsSeen.filter((h) => h.pid === rig.serverPid).length;
 
@@ -58,6 +63,7 @@ describe('kernel: server side, calls to a protected MCP server from callers ziri
     };
     const srv = ns('zsrv');
     const a = ns('zoffice');
+    officeNs = a;
     const b = ns('zagent');
     const c = ns('zbatch');
     vethPair({ ns: srv, name: 'zs-a', addrs: ['10.251.7.1/24'] }, { ns: a, name: 'za', addrs: ['10.251.7.2/24'] });
@@ -101,6 +107,28 @@ describe('kernel: server side, calls to a protected MCP server from callers ziri
     expect(v?.target).to.include('from 10.251.7.2');
     expect(v?.rule).to.equal('spec.inbound.mcp.tools[2].callers');
     expect(v?.detail?.probe).to.equal('SSL_read');
+  });
+
+  it('judges messages, not reads: a caller that sends a call in 7-byte TLS records gets the allowed one run and the denied one blocked', async () => {
+    // The unprotected caller chooses the record boundaries: no single SSL_read holds a whole tool name.
+    const split = (tool: string, id: number): string => {
+      const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: { id } } });
+      const head = `POST /mcp HTTP/1.1\r\nHost: 10.251.7.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+      const bytes = Buffer.from(head + body);
+      const parts: string[] = [];
+      for (let i = 0; i < bytes.length; i += 7) parts.push(bytes.subarray(i, i + 7).toString('base64'));
+      return JSON.stringify(parts);
+    };
+    const send = async (tool: string, id: number): Promise<string> => {
+      const w = rig.spawnUnprotected(WRITER, [String(rig.serverPort), split(tool, id), 'writes', 'tls'], { RAW_WRITER_HOST: '10.251.7.1' }, officeNs);
+      return (await rig.procs.wait(w, 60_000)).stdout;
+    };
+    const before = rig.ranTools().length;
+    expect(await send('get_customer', 1)).to.include('Ada');
+    expect(rig.ranTools().slice(before)).to.deep.equal(['get_customer']);
+    const answer = await send('delete_customer', 6);
+    expect(rig.ranTools().slice(before)).to.deep.equal(['get_customer']);
+    expect(answer).to.not.include('deleted');
   });
 
   it('judges arguments on the server side: filter "active" runs, filter "none" is blocked', async () => {

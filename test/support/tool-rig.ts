@@ -213,9 +213,9 @@ export class ToolRig {
     return this.startNode(script, args, { cgroup: this.cgroup.path }, { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env });
   }
 
-  /** The same script outside any protected cgroup. */
-  spawnUnprotected(script: string, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-    return this.startNode(script, args, {}, { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env });
+  /** The same script outside any protected cgroup (inside `netns` when given). */
+  spawnUnprotected(script: string, args: readonly string[], env: Record<string, string> = {}, netns?: TestNetns): ChildProcess {
+    return this.startNode(script, args, netns ? { netns } : {}, { ...process.env, NODE_EXTRA_CA_CERTS: join(this.dir, 'tls.crt'), ...env });
   }
 
   /**
