@@ -52,7 +52,8 @@ enum ziriz_counter {
 	ZIRIZ_CNT_HOLD_ESCAPE = 15,   /* someone else sent SIGCONT to a held process: killed */
 	ZIRIZ_CNT_ESCAPE_STOPPED = 16, /* a process whose hold was undone reached a call probe: killed before its send */
 	ZIRIZ_CNT_ESCAPE_DROPPED = 17, /* packets of a connection whose held write was undone: dropped at cgroup egress */
-	ZIRIZ_CNT__MAX = 18,
+	ZIRIZ_CNT_REPORT_LIMITED = 18, /* a report-only record over its pod's budget: not written */
+	ZIRIZ_CNT__MAX = 19,
 };
 
 /* ---- identity: map ziriz_identity, key = cgroup v2 id (__u64) ---------- */

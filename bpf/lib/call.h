@@ -838,7 +838,7 @@ __noinline int zjudge_pending(__u32 slot, __u32 defer)
 			/* The agent will never hear of this hold: do not leave the process stopped forever. */
 			bpf_send_signal(ZIRIZ_SIGKILL);
 		}
-	} else if (bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, 0) < 0) {
+	} else if (zreport_budget(&rq->cgid, ZIRIZ_DATA_HDR_SIZE + n) && bpf_ringbuf_output(&ziriz_events, e, ZIRIZ_DATA_HDR_SIZE + n, 0) < 0) {
 		zcount(ZIRIZ_CNT_RINGBUF_FULL);
 	}
 	return 0;

@@ -106,7 +106,11 @@ static __always_inline void zegress_report(const struct zegress_req *req, __u8 v
 					   int in_task)
 {
 	struct ziriz_egress_event *e;
+	/* The pod's report budget: by cgroup, or by identity where no task is (TC). */
+	__u64 budget_key = in_task ? cgid : ((__u64)identity_id | (1ULL << 63));
 
+	if (!zreport_budget(&budget_key, sizeof(*e)))
+		return;
 	e = zreserve(sizeof(*e));
 	if (!e)
 		return;

@@ -30,6 +30,8 @@ static __always_inline struct ziriz_lsm_event *zlsm_scratch(void)
 
 static __always_inline void zlsm_output(struct ziriz_lsm_event *e)
 {
+	if (!zreport_budget(&e->hdr.cgroup_id, sizeof(*e)))
+		return;
 	if (bpf_ringbuf_output(&ziriz_events, e, sizeof(*e), 0) < 0)
 		zcount(ZIRIZ_CNT_RINGBUF_FULL);
 }

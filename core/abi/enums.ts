@@ -34,7 +34,8 @@ export const Counter = {
   HOLD_ESCAPE: 15,
   ESCAPE_STOPPED: 16,
   ESCAPE_DROPPED: 17,
-  _MAX: 18,
+  REPORT_LIMITED: 18,
+  _MAX: 19,
 } as const;
 export type Counter = (typeof Counter)[keyof typeof Counter];
 
