@@ -9,7 +9,9 @@
  *  (c) the time added per allowed call on a tiny tool, and probe hits per call;
  *  (d) hold time of blocked calls, probe firing to resume (p50/p99), with
  *      this process (the agent's part) at the node agent's nice value, without
- *      and with real-time waiting (ZIRIZ_RT_PRIORITY).
+ *      and with real-time waiting (ZIRIZ_RT_PRIORITY);
+ *  (f) (b) with the official MCP Python SDK client (Python's ssl: libssl),
+ *      from the differential harness's venv (hack/setup-differential).
  * Run as root: hack/bench tool-calls.
  */
 import { runAsAgent } from './agent-runtime.js';
@@ -23,12 +25,14 @@ import { realtimeWhileWaiting, stopRealtime } from '../node-agent/src/kernel/rea
 import { REPO } from '../test/support/kustomize.js';
 import { waitForLine } from '../test/support/lines.js';
 import { TestNetns, vethPair } from '../test/support/netns.js';
-import { waitFor } from '../test/support/processes.js';
+import { waitFor, type Finished } from '../test/support/processes.js';
 import { testCert } from '../test/support/tls.js';
 import { ToolRig } from '../test/support/tool-rig.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const LOOP = join(REPO, 'dist/bench/apps/mcp-loop.js');
+const PY_LOOP = join(REPO, 'bench/apps/mcp_loop.py');
+const PY = join(process.env.ZIRIZ_CACHE ?? join(process.env.HOME ?? '/root', '.cache/ziriz'), 'differential/venv/bin/python');
 
 const POLICY = {
   apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'bench', namespace: 'payments' },
@@ -83,15 +87,23 @@ async function helloServer(): Promise<{ port: number; stop: () => void }> {
   return { port, stop: () => { p.kill('SIGKILL'); } };
 }
 
-async function loop(rig: ToolRig, protectedRun: boolean, tool: string, args: string): Promise<{ calls: number; errors: number; seconds: number }> {
+/** "calls errors seconds", as the loop clients print it. */
+function loopResult(fin: Finished, what: string): { calls: number; errors: number; seconds: number } {
+  const [calls, errors, seconds] = fin.stdout.trim().split(' ').map(Number);
+  if (calls === undefined || !Number.isFinite(calls)) throw new Error(`${what}: ${fin.stdout} ${fin.stderr.slice(-2000)}`);
+  return { calls, errors: errors ?? 0, seconds: seconds ?? SECONDS };
+}
+
+async function loop(rig: ToolRig, protectedRun: boolean, tool: string, args: string, python = false): Promise<{ calls: number; errors: number; seconds: number }> {
   const url = `https://127.0.0.1:${rig.serverPort}`;
   const argv = [url, tool, String(SECONDS), args];
-  const child = protectedRun ? rig.spawnProtected(LOOP, argv) : rig.spawnUnprotected(LOOP, argv);
+  const env = { ...process.env, SSL_CERT_FILE: rig.certFile };
+  const child = python
+    ? rig.procs.start('sh', ['-c', `${protectedRun ? `echo $$ > ${rig.cgroupPath}/cgroup.procs && ` : ''}exec "$@"`, 'sh', PY, PY_LOOP, ...argv], { env })
+    : protectedRun ? rig.spawnProtected(LOOP, argv) : rig.spawnUnprotected(LOOP, argv);
   setPriority(child.pid ?? 0, 0); // the client runs at normal priority whatever this process's
   const fin = await rig.procs.wait(child, (SECONDS + 30) * 1000);
-  const [calls, errors, seconds] = fin.stdout.trim().split(' ').map(Number);
-  if (calls === undefined || !Number.isFinite(calls)) throw new Error(`mcp-loop: ${fin.stdout} ${fin.stderr}`);
-  return { calls, errors: errors ?? 0, seconds: seconds ?? SECONDS };
+  return loopResult(fin, python ? 'mcp_loop.py' : 'mcp-loop');
 }
 
 function pct(xs: number[], p: number): number {
@@ -105,25 +117,25 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Calls bench/apps/mcp-loop makes before it starts counting. */
 const WARMUP_CALLS = 20;
 /** BENCH_ONLY=d (or a, b, c, e, any combination) runs only those parts. */
-const ONLY = process.env.BENCH_ONLY ?? 'abcde';
+const ONLY = process.env.BENCH_ONLY ?? 'abcdef';
 
 function median(xs: number[]): number {
   return pct(xs, 50);
 }
 
 /** Alternate unprotected/protected runs of the loop; medians of calls/s. */
-async function alternate(rig: ToolRig, tool: string, args: string): Promise<{ u: number; p: number; hitsPerCall: number; holdsPerCall: number }> {
+async function alternate(rig: ToolRig, tool: string, args: string, python = false): Promise<{ u: number; p: number; hitsPerCall: number; holdsPerCall: number }> {
   const u: number[] = [];
   const p: number[] = [];
   let hits = 0;
   let holds = 0;
   let calls = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    const a = await loop(rig, false, tool, args);
+    const a = await loop(rig, false, tool, args, python);
     u.push(a.calls / a.seconds);
     const h0 = rig.counters().probe_hits ?? 0n;
     const held0 = rig.counters().call_held ?? 0n;
-    const b = await loop(rig, true, tool, args);
+    const b = await loop(rig, true, tool, args, python);
     hits += Number((rig.counters().probe_hits ?? 0n) - h0);
     holds += Number((rig.counters().call_held ?? 0n) - held0);
     calls += b.calls + WARMUP_CALLS;
@@ -159,9 +171,7 @@ async function loopFrom(rig: ToolRig, caller: TestNetns, url: string, tool: stri
   });
   setPriority(child.pid ?? 0, 0);
   const fin = await rig.procs.wait(child, (SECONDS + 30) * 1000);
-  const [calls, errors, seconds] = fin.stdout.trim().split(' ').map(Number);
-  if (calls === undefined || !Number.isFinite(calls)) throw new Error(`mcp-loop: ${fin.stdout} ${fin.stderr}`);
-  return { calls, errors: errors ?? 0, seconds: seconds ?? SECONDS };
+  return loopResult(fin, 'mcp-loop');
 }
 
 interface ProgInfo { id: number; name: string; type: string; run_cnt?: number; run_time_ns?: number }
@@ -310,6 +320,17 @@ async function main(): Promise<void> {
     try {
       const b = await alternate(rig, 'get_customer', '{"id":1}');
       process.stdout.write(`(b) allowed tool with ~1 ms of work: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}; holds per allowed call ${b.holdsPerCall.toFixed(4)}\n`);
+    } finally {
+      await rig.stop();
+    }
+  }
+
+  if (ONLY.includes('f')) {
+    const rig = new ToolRig();
+    await rig.start([POLICY], { serverEnv: { WORK_MS: '1' } });
+    try {
+      const b = await alternate(rig, 'get_customer', '{"id":1}', true);
+      process.stdout.write(`(f) (b) with the official MCP Python SDK client: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}; probe hits per call ${b.hitsPerCall.toFixed(2)}, holds per allowed call ${b.holdsPerCall.toFixed(4)}\n`);
     } finally {
       await rig.stop();
     }
