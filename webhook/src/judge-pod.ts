@@ -97,10 +97,22 @@ const noHostEscape: Check = (pod, stamp, ctx) => {
 
 const CHECKS: readonly Check[] = [forgedKeys, roleConsistent, modeAllowed, noHostEscape];
 
+/**
+ * A protected pod whose containers may trace processes: a traced process that
+ * reaches a hold is killed (its tracer could undo the hold), so tracing a
+ * protected process ends it. Admitted, with the reason said up front.
+ */
+const ptraceWarning: Check = (pod, stamp) => {
+  if (stamp === null || pod.ptrace.length === 0) return undefined;
+  return `containers ${pod.ptrace.join(', ')} add SYS_PTRACE: ziriz kills a traced process of this pod when it reaches a held call (a tracer could resume it unjudged), and a held process someone else resumes is killed too`;
+};
+
+const WARNINGS: readonly Check[] = [ptraceWarning];
+
 export function judgePod(pod: PodView, stamp: Stamp | null, ctx: PodCheckContext): PodVerdict {
   for (const check of CHECKS) {
     const refuse = check(pod, stamp, ctx);
     if (refuse !== undefined) return { refuse, warnings: [] };
   }
-  return { warnings: [] };
+  return { warnings: WARNINGS.map((w) => w(pod, stamp, ctx)).filter((w): w is string => w !== undefined) };
 }

@@ -17,6 +17,8 @@ export interface PodView {
   readonly hostIPC: boolean;
   /** Names of containers (any kind) running privileged. */
   readonly privileged: readonly string[];
+  /** Names of containers (any kind) that add SYS_PTRACE (or ALL) to their capabilities. */
+  readonly ptrace: readonly string[];
   readonly readinessGates: readonly string[] | undefined;
 }
 
@@ -49,6 +51,16 @@ function privilegedContainers(spec: Obj): string[] {
   });
 }
 
+/** Containers whose securityContext.capabilities.add has SYS_PTRACE, CAP_SYS_PTRACE or ALL. */
+function ptraceContainers(spec: Obj): string[] {
+  const all = [...list(spec.initContainers), ...list(spec.containers), ...list(spec.ephemeralContainers)];
+  return all.flatMap((c) => {
+    const co = obj(c);
+    const add = list(obj(obj(co?.securityContext)?.capabilities)?.add).map((x) => s(x).toUpperCase());
+    return add.some((cap) => cap === 'SYS_PTRACE' || cap === 'CAP_SYS_PTRACE' || cap === 'ALL') ? [s(co?.name)] : [];
+  });
+}
+
 function ownerRef(v: unknown): OwnerReference {
   const o = obj(v) ?? {};
   return { apiVersion: s(o.apiVersion), kind: s(o.kind), name: s(o.name), uid: s(o.uid), controller: o.controller === true };
@@ -70,6 +82,7 @@ export function podView(raw: Obj, namespaceFallback: string): PodView {
     hostPID: spec.hostPID === true,
     hostIPC: spec.hostIPC === true,
     privileged: privilegedContainers(spec),
+    ptrace: ptraceContainers(spec),
     readinessGates: Array.isArray(gates) ? gates.map((g) => s(obj(g)?.conditionType)) : undefined,
   };
 }

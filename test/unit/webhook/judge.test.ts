@@ -148,6 +148,16 @@ describe('webhook: validation of pods', () => {
     });
   }
 
+  it('admits a protected pod that adds SYS_PTRACE with a warning naming the container, and warns nothing otherwise', () => {
+    const tracing = validate(pod({ spec: { containers: [{ name: 'agent', image: 'a', securityContext: { capabilities: { add: ['NET_ADMIN', 'SYS_PTRACE'] } } }] } }));
+    expect(tracing.allowed).to.equal(true);
+    expect(tracing.warnings).to.have.length(1);
+    expect(tracing.warnings?.[0]).to.match(/containers agent add SYS_PTRACE: ziriz kills a traced process/);
+    expect(validate(pod({ spec: { containers: [{ name: 'dbg', image: 'a', securityContext: { capabilities: { add: ['ALL'] } } }] } })).warnings?.[0]).to.match(/containers dbg add SYS_PTRACE/);
+    expect(validate(pod()).warnings).to.equal(undefined);
+    expect(validate(pod({ labels: { app: 'other' }, spec: { containers: [{ name: 'x', image: 'a', securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }] } })).warnings).to.equal(undefined);
+  });
+
   it('leaves host access of pods out of scope alone', () => {
     expect(validate(pod({ labels: { app: 'other' }, spec: { hostNetwork: true } })).allowed).to.equal(true);
   });
