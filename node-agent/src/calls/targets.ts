@@ -76,7 +76,8 @@ const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aa
 const LIB_NAMES: Readonly<Record<LibKind, readonly string[]>> = {
   openssl: ['libssl.so.3', 'libssl.so.1.1'],
   gnutls: ['libgnutls.so.30'],
-  libc: ['libc.so.6'],
+  // glibc; musl (Alpine): the dynamic loader is the C library itself
+  libc: ['libc.so.6', 'ld-musl-x86_64.so.1', 'ld-musl-aarch64.so.1'],
 };
 
 export function libKind(path: string): LibKind | null {
@@ -84,6 +85,8 @@ export function libKind(path: string): LibKind | null {
   if (b.startsWith("libssl.so")) return 'openssl';
   if (b.startsWith("libgnutls.so")) return 'gnutls';
   if (b.startsWith("libc.so") || /^libc-2\.\d+\.so$/.test(b)) return 'libc';
+  // musl: Alpine maps /lib/ld-musl-<arch>.so.1 (libc.musl-<arch>.so.1 links to it); Debian's musl is .../libc.so
+  if (/^ld-musl-[a-z0-9_]+\.so\.1$/.test(b) || /^libc\.musl-[a-z0-9_]+\.so\.1$/.test(b)) return 'libc';
   return null;
 }
 

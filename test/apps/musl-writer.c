@@ -1,0 +1,47 @@
+/*
+ * A plaintext HTTP client built against musl libc (the C library of Alpine
+ * images): connects to 127.0.0.1:argv[1], sends the bytes of file argv[2]
+ * with one write(2) through musl's write, prints what the server answered
+ * (until it closes, at most 3 s). Loopback only. Built by the test with
+ * musl-gcc.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	static char req[65536], resp[65536];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 3 };
+	size_t n, got = 0;
+	ssize_t r;
+	FILE *f;
+	int s;
+
+	if (argc != 3 || !(f = fopen(argv[2], "rb")))
+		return 2;
+	n = fread(req, 1, sizeof(req), f);
+	fclose(f);
+	sa.sin_port = htons((unsigned short)atoi(argv[1]));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("connect");
+		return 1;
+	}
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (write(s, req, n) != (ssize_t)n) {
+		perror("write");
+		return 1;
+	}
+	while (got < sizeof(resp) - 1 && (r = read(s, resp + got, sizeof(resp) - 1 - got)) > 0)
+		got += (size_t)r;
+	resp[got] = 0;
+	printf("%s\n", resp);
+	return 0;
+}
