@@ -16,6 +16,7 @@
 #include "data.h"
 #include "call.h"
 #include "fd.h"
+#include "goabi.h"
 
 #define ZIRIZ_IOV_MAX 4
 
@@ -25,8 +26,7 @@ static __always_inline int zsock_ref(int fd, struct zconn_ref *c)
 	return zfd_sock(fd, &c->sk, &c->strict);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(ziriz_libc_write, int fd, const void *buf, __u64 count)
+static __always_inline int zsock_write(int fd, const void *buf, __u64 count)
 {
 	struct zconn_ref c = {};
 
@@ -35,6 +35,35 @@ int BPF_KPROBE(ziriz_libc_write, int fd, const void *buf, __u64 count)
 	if (ziriz_capture_all)
 		return zcapture(ZIRIZ_SRC_SYS_WRITE, c.conn, buf, (__s64)count);
 	return zcall_probe(ZIRIZ_SRC_SYS_WRITE, &c, buf, (__s64)count);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ziriz_libc_write, int fd, const void *buf, __u64 count)
+{
+	return zsock_write(fd, buf, count);
+}
+
+/*
+ * Go makes its system calls without libc: internal/poll.(*FD).Write(p []byte)
+ * is where every Go socket write starts (net.Conn.Write), judged like libc's
+ * write (the receiver names the descriptor). Its Close forgets the connection.
+ */
+SEC("uprobe")
+int ziriz_libc_go_fd_write(struct pt_regs *ctx)
+{
+	int fd = zgo_sysfd(ZGO_ARG1(ctx));
+
+	return fd < 0 ? 0 : zsock_write(fd, (const void *)ZGO_ARG2(ctx), ZGO_ARG3(ctx));
+}
+
+SEC("uprobe")
+int ziriz_libc_go_fd_close(struct pt_regs *ctx)
+{
+	int fd = zgo_sysfd(ZGO_ARG1(ctx));
+
+	if (fd >= 0)
+		zconn_forget((bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd);
+	return 0;
 }
 
 SEC("uprobe")

@@ -23,6 +23,7 @@
 #include "call.h"
 #include "fd.h"
 #include "pod_ips.h"
+#include "goabi.h"
 
 struct zread_args {
 	__u64 ssl;
@@ -281,6 +282,181 @@ SEC("uprobe")
 int BPF_KPROBE(ziriz_recv_close, int fd)
 {
 	zconn_forget((bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd);
+	return 0;
+}
+
+/*
+ * Go servers: crypto/tls.(*Conn).Read(b []byte) is judged at its return
+ * instructions (the agent finds them; a uretprobe would corrupt Go's stack),
+ * its arguments kept from its entry by goroutine (a goroutine blocked in a
+ * read resumes on another thread). Go reads its sockets without libc: the
+ * caller is the socket the goroutine read last in internal/poll.(*FD).Read,
+ * bound to the connection as for OpenSSL. With plaintext probes on, what
+ * FD.Read returns is judged like libc's read (plaintext servers).
+ *
+ * Not LRU: an entry evicted while its goroutine waits in the read would let
+ * that read return unjudged. Entries are removed at the return; the agent
+ * removes those of processes that are gone. A full map is counted (MAP_FULL).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct zgo_key);
+	__type(value, struct zread_args);
+} ziriz_go_tls_reads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct zgo_key);
+	__type(value, struct zplain_args);
+} ziriz_go_fd_reads SEC(".maps");
+
+/* (tgid, g) -> peer of the socket the goroutine read last. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct zgo_key);
+	__type(value, struct zpeer);
+} ziriz_go_peer SEC(".maps");
+
+static __always_inline void zgo_note(void *map, const struct zgo_key *k, const void *v)
+{
+	if (bpf_map_update_elem(map, k, v, BPF_ANY) < 0)
+		zcount(ZIRIZ_CNT_MAP_FULL);
+}
+
+/* internal/poll.(*FD).Read entry: note the peer; `judge`: keep the read for its return (plaintext probes on). */
+static __always_inline int zgo_fd_read(struct pt_regs *ctx, int judge)
+{
+	struct zgo_key k = zgo_key_of(ctx);
+	struct zplain_args a = { .buf = ZGO_ARG2(ctx) };
+	int r;
+
+	if (!zcurrent_has_inbound())
+		return 0;
+	a.fd = zgo_sysfd(ZGO_ARG1(ctx));
+	if (a.fd < 0)
+		return 0;
+	r = zfd_peer(a.fd, a.peer.addr, &a.peer.port, &a.peer.family);
+	if (r == 0)
+		bpf_map_update_elem(&ziriz_go_peer, &k, &a.peer, BPF_ANY);
+	if (!judge || r == -2 || !zfd_sock(a.fd, &a.sk, &a.stream))
+		return 0;
+	zgo_note(&ziriz_go_fd_reads, &k, &a);
+	return 0;
+}
+
+SEC("uprobe")
+int ziriz_recv_go_fd_peer(struct pt_regs *ctx)
+{
+	return zgo_fd_read(ctx, 0);
+}
+
+SEC("uprobe")
+int ziriz_recv_go_fd_read(struct pt_regs *ctx)
+{
+	return zgo_fd_read(ctx, 1);
+}
+
+/* At each return instruction of internal/poll.(*FD).Read (plaintext probes on). */
+SEC("uprobe")
+int ziriz_recv_go_fd_read_ret(struct pt_regs *ctx)
+{
+	struct zgo_key k = zgo_key_of(ctx);
+	__s64 got = (__s64)ZGO_RET1(ctx);
+	struct ziriz_identity *id;
+	struct zplain_args a, *v;
+	__u64 cgid;
+
+	v = bpf_map_lookup_elem(&ziriz_go_fd_reads, &k);
+	if (!v)
+		return 0;
+	a = *v;
+	bpf_map_delete_elem(&ziriz_go_fd_reads, &k);
+	if (got <= 0 || !a.buf)
+		return 0;
+	id = zidentity_current(&cgid);
+	if (!zhas_inbound(id))
+		return 0;
+	{
+		struct zconn_ref c = { .conn = ((__u64)k.tgid << 32) | (__u32)a.fd, .sk = a.sk, .strict = a.stream };
+
+		return zjudge_received(ZIRIZ_SRC_SYS_READ, &c, a.buf, got, id, cgid, a.peer.family ? &a.peer : NULL);
+	}
+}
+
+SEC("uprobe")
+int ziriz_recv_go_tls_read(struct pt_regs *ctx)
+{
+	struct zgo_key k = zgo_key_of(ctx);
+	struct zread_args a = { .ssl = ZGO_ARG1(ctx), .buf = ZGO_ARG2(ctx) };
+
+	if (zcurrent_has_inbound())
+		zgo_note(&ziriz_go_tls_reads, &k, &a);
+	return 0;
+}
+
+/* At each return instruction of crypto/tls.(*Conn).Read. */
+SEC("uprobe")
+int ziriz_recv_go_tls_read_ret(struct pt_regs *ctx)
+{
+	struct zgo_key k = zgo_key_of(ctx);
+	__s64 got = (__s64)ZGO_RET1(ctx);
+	struct zssl_key sk = { .tgid = k.tgid };
+	struct ziriz_identity *id;
+	struct zread_args *a;
+	struct zpeer *peer;
+	__u64 conn, buf, cgid;
+
+	a = bpf_map_lookup_elem(&ziriz_go_tls_reads, &k);
+	if (!a)
+		return 0;
+	conn = a->ssl;
+	buf = a->buf;
+	bpf_map_delete_elem(&ziriz_go_tls_reads, &k);
+	id = zidentity_current(&cgid);
+	if (!zhas_inbound(id))
+		return 0;
+	/* The connection's peer: bound already, or bound now to the goroutine's last socket read (its handshake's). */
+	sk.ssl = conn;
+	peer = bpf_map_lookup_elem(&ziriz_ssl_peer, &sk);
+	if (!peer) {
+		struct zpeer *last = bpf_map_lookup_elem(&ziriz_go_peer, &k);
+
+		if (last) {
+			bpf_map_update_elem(&ziriz_ssl_peer, &sk, last, BPF_NOEXIST);
+			peer = bpf_map_lookup_elem(&ziriz_ssl_peer, &sk);
+		}
+	}
+	if (got <= 0 || !buf)
+		return 0;
+	{
+		struct zconn_ref c = { .conn = conn, .strict = 1 };
+
+		return zjudge_received(ZIRIZ_SRC_GO_TLS_READ, &c, buf, got, id, cgid, peer);
+	}
+}
+
+SEC("uprobe")
+int ziriz_recv_go_tls_close(struct pt_regs *ctx)
+{
+	struct zssl_key k = { .ssl = ZGO_ARG1(ctx), .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	bpf_map_delete_elem(&ziriz_ssl_peer, &k);
+	zconn_forget(k.ssl);
+	return 0;
+}
+
+SEC("uprobe")
+int ziriz_recv_go_fd_close(struct pt_regs *ctx)
+{
+	int fd = zgo_sysfd(ZGO_ARG1(ctx));
+
+	if (fd >= 0)
+		zconn_forget((bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd);
 	return 0;
 }
 

@@ -274,6 +274,8 @@ enum ziriz_data_source {
 	ZIRIZ_SRC_SYS_READ = 6,
 	ZIRIZ_SRC_EXEC = 7,         /* a hold at exec (struct ziriz_hold only) */
 	ZIRIZ_SRC_SYS_WRITEV = 8,   /* a whole writev held: buf is the iovec array, len the iovec count */
+	ZIRIZ_SRC_GO_TLS_WRITE = 9, /* Go crypto/tls.(*Conn).Write */
+	ZIRIZ_SRC_GO_TLS_READ = 10, /* Go crypto/tls.(*Conn).Read, at its return instructions */
 };
 
 #define ZIRIZ_DATA_MAX 4096

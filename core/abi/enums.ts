@@ -92,6 +92,8 @@ export const DataSource = {
   SYS_READ: 6,
   EXEC: 7,
   SYS_WRITEV: 8,
+  GO_TLS_WRITE: 9,
+  GO_TLS_READ: 10,
 } as const;
 export type DataSource = (typeof DataSource)[keyof typeof DataSource];
 

@@ -18,6 +18,7 @@ import { IdAllocator } from '../../node-agent/src/agent/ids.js';
 import { NodeKernel, UPROBE_PIN_DIR } from '../../node-agent/src/agent/kernel.js';
 import type { ReportSink } from '../../node-agent/src/agent/sink.js';
 import type { BpfMap } from '../../node-agent/src/bpf/map.js';
+import { GoSymbols } from '../../node-agent/src/calls/go-symbols.js';
 import { HoldManager } from '../../node-agent/src/calls/holds.js';
 import { LeftoverHolds, type SweepResult } from '../../node-agent/src/calls/leftover-holds.js';
 import { ProbeManager, type ProbeObjects } from '../../node-agent/src/calls/probes.js';
@@ -48,6 +49,8 @@ export interface RigOptions {
   readonly plaintextProbes?: boolean;
   /** Start the customer-mcp server (default); false: the test runs servers of its own. */
   readonly startServer?: boolean;
+  /** How Go programs are read (default: the built ziriz-gosym helper). */
+  readonly goSymbols?: GoSymbols;
   /** The agent pod's IPs (none: a host-network pod). */
   readonly agentPodIPs?: readonly string[];
   /** Pods the agent knows by IP (callers named by selector). */
@@ -73,6 +76,7 @@ export class ToolRig {
   holds!: HoldManager;
   private probeObjects!: ProbeObjects;
   private plaintextProbes = true;
+  private goSymbols!: GoSymbols;
   private attribution!: Attribution;
   private sink!: ReportSink;
   private cgroup!: TestCgroup;
@@ -131,7 +135,8 @@ export class ToolRig {
     this.probeObjects = { ssl, gnutls, libc: this.kernel.object('uprobe_libc_send'), recv: this.kernel.object('uprobe_ssl_read') };
     this.plaintextProbes = opts.plaintextProbes ?? true;
     this.wants = (pid) => attribution.probeWantsOfPid(pid);
-    this.probes = new ProbeManager(this.probeObjects, log, this.plaintextProbes, join(this.pinRoot, UPROBE_PIN_DIR), this.wants);
+    this.goSymbols = opts.goSymbols ?? new GoSymbols();
+    this.probes = new ProbeManager(this.probeObjects, log, this.plaintextProbes, join(this.pinRoot, UPROBE_PIN_DIR), this.wants, this.goSymbols);
     const holds = new HoldManager(attribution, sink, { ...(this.kernel.maps.ziriz_conn_hold ? { connHold: this.kernel.maps.ziriz_conn_hold } : {}), ...(this.kernel.maps.ziriz_holds ? { holds: this.kernel.maps.ziriz_holds } : {}) }, {
       held: (seconds, outcome, waitSeconds, pid) => { this.holdsSeen.push({ seconds, outcome, waitSeconds, pid }); },
       audited: () => undefined,
@@ -159,7 +164,7 @@ export class ToolRig {
   async restartProbes(between?: () => Promise<void>): Promise<number> {
     await this.probes.closeAll();
     await between?.();
-    this.probes = new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, this.uprobePinDir, this.wants);
+    this.probes = new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, this.uprobePinDir, this.wants, this.goSymbols);
     return this.probes.adopt();
   }
 
@@ -206,6 +211,11 @@ export class ToolRig {
     const map = this.kernel.maps.ziriz_holds;
     if (!map) throw new Error('no holds map');
     return map;
+  }
+
+  /** Any program inside the protected cgroup (held at exec until its probes are on). */
+  spawnProgramProtected(argv: readonly string[], env: Record<string, string> = {}): ChildProcess {
+    return this.procs.start('sh', ['-c', `echo $$ > ${this.cgroup.path}/cgroup.procs && exec "$@"`, 'sh', ...argv], { env: { ...process.env, ...env } });
   }
 
   /** Any node script inside the protected cgroup (held at exec until its probes are on). */

@@ -14,9 +14,10 @@ IMAGE_ENV=(PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin NODE_ENV=production
 IMAGE_WORKDIR=/app
 populate() {
   local o
-  ziriz_need node-agent/native/build/Release/ziriz_bpf.node bpf/build/cgroup_connect4.bpf.o
+  ziriz_need node-agent/native/build/Release/ziriz_bpf.node bpf/build/cgroup_connect4.bpf.o node-agent/gosym/build/ziriz-gosym
   ziriz_app "$1" core node-agent
   install -D -m0644 "$ZIRIZ_ROOT/node-agent/native/build/Release/ziriz_bpf.node" "$1/app/node-agent/native/build/Release/ziriz_bpf.node"
+  install -D -m0755 "$ZIRIZ_ROOT/node-agent/gosym/build/ziriz-gosym" "$1/app/node-agent/gosym/build/ziriz-gosym"
   mkdir -p "$1/app/bpf/build"
   for o in "$ZIRIZ_ROOT"/bpf/build/*.bpf.o; do
     case "$(basename "$o")" in bench_*) continue ;; esac  # benchmark-only programs

@@ -18,7 +18,7 @@ export interface CallerFacts {
   readonly pod?: string;
 }
 
-const RECEIVE_SOURCES: ReadonlySet<number> = new Set([DataSource.SSL_READ, DataSource.GNUTLS_RECV, DataSource.SYS_READ]);
+const RECEIVE_SOURCES: ReadonlySet<number> = new Set([DataSource.SSL_READ, DataSource.GNUTLS_RECV, DataSource.SYS_READ, DataSource.GO_TLS_READ]);
 
 /** Was this record's data received by the process (judged by its inbound rules)? */
 export function isReceived(rec: Pick<DataRecord, 'source'>): boolean {

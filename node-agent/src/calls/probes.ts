@@ -19,6 +19,7 @@ import { BpfAttachError } from '../bpf/errors.js';
 import { Link } from '../bpf/link.js';
 import type { BpfObject } from '../bpf/object.js';
 import { processStartTime } from '../kernel/proc-state.js';
+import { GoSymbols, GoSymbolsError } from './go-symbols.js';
 import { closeMem } from './proc-mem.js';
 import { probeTargets, type ProbeTarget, type ProbeWants } from './targets.js';
 
@@ -63,6 +64,7 @@ export function parseProbePin(name: string): { pid: number; start: string } | nu
 
 export class ProbeManager {
   private readonly byPid = new Map<number, Attached>();
+  private readonly goSaid = new Set<string>();
   failures = 0;
 
   /**
@@ -79,6 +81,7 @@ export class ProbeManager {
     private readonly plaintext = true,
     private readonly pinDir?: string,
     private readonly wants: (pid: number) => ProbeWants = () => OUTBOUND_ONLY,
+    private readonly go: GoSymbols = new GoSymbols(),
   ) {
     if (pinDir) mkdirSync(pinDir, { recursive: true });
   }
@@ -145,11 +148,12 @@ export class ProbeManager {
     if (have) this.release(pid);
     const links: Link[] = [];
     const pins: string[] = [];
-    for (const t of probeTargets(pid, w, this.plaintext)) {
+    for (const t of probeTargets(pid, w, this.plaintext, (path) => this.goProgram(path))) {
       const obj = this.objectFor(t);
       if (!obj) continue;
       try {
-        const link = obj.attachUprobe({ program: t.program, binary: t.binary, symbol: t.symbol, pid, ...(t.retprobe ? { retprobe: true } : {}) });
+        const at = t.offset !== undefined ? { offset: t.offset } : { symbol: t.symbol };
+        const link = obj.attachUprobe({ program: t.program, binary: t.binary, ...at, pid, ...(t.retprobe ? { retprobe: true } : {}) });
         links.push(link);
         // No start time: the process is going; its link ends with this agent rather than leave a pin nobody can match.
         if (this.pinDir && start !== '') pins.push(...this.pin(link, join(this.pinDir, `${pid}-${start}-${links.length}`)));
@@ -162,6 +166,21 @@ export class ProbeManager {
     }
     this.byPid.set(pid, { links, start, exe, pins, want: wantKey(w) });
     return links.length;
+  }
+
+  /** The Go program at `path` (null: not Go, or one the helper cannot read: said once per file). */
+  private goProgram(path: string): ReturnType<GoSymbols['inspect']> {
+    try {
+      return this.go.inspect(path);
+    } catch (e: unknown) {
+      const key = e instanceof GoSymbolsError ? e.path : path;
+      if (!this.goSaid.has(key)) {
+        this.goSaid.add(key);
+        this.failures++;
+        this.log('warn', 'Go program not probed: its TLS and socket functions could not be found', { path, error: errorMessage(e) });
+      }
+      return null;
+    }
   }
 
   /** Pin a link; unpinned (it ends with this agent) if the kernel refuses, with a warning. */

@@ -6,13 +6,17 @@
  */
 import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { GoProgram } from './go-symbols.js';
 
 export interface ProbeTarget {
   /** Path the agent opens (through /proc/PID/root). */
   readonly binary: string;
+  /** The function (for Go, its name in the program; the probe is at `offset`). */
   readonly symbol: string;
   readonly program: string;
   readonly retprobe?: boolean;
+  /** File offset of the probed instruction (Go: an entry or one return instruction), instead of the symbol. */
+  readonly offset?: number;
 }
 
 /** Which side of a process's calls is judged: what it sends (outbound rules), what it receives (inbound rules). */
@@ -72,6 +76,46 @@ export const PROBED_FUNCTIONS: Readonly<Record<'openssl' | 'gnutls' | 'libc', re
 };
 export type LibKind = keyof typeof PROBED_FUNCTIONS;
 
+interface GoProbed {
+  readonly fn: string;
+  readonly program: string;
+  readonly side: 'outbound' | 'inbound';
+  /** entry, or every return instruction (Go stacks break under uretprobes). */
+  readonly at: 'entry' | 'returns';
+  readonly plaintext?: boolean;
+}
+
+/**
+ * Go programs (crypto/tls and the runtime's socket I/O, found by
+ * ziriz-gosym): the same sides as OpenSSL and libc, at file offsets.
+ */
+export const GO_PROBED: readonly GoProbed[] = [
+  { fn: 'crypto/tls.(*Conn).Write', program: 'ziriz_ssl_go_write', side: 'outbound', at: 'entry' },
+  { fn: 'crypto/tls.(*Conn).Close', program: 'ziriz_ssl_go_close', side: 'outbound', at: 'entry' },
+  { fn: 'internal/poll.(*FD).Write', program: 'ziriz_libc_go_fd_write', side: 'outbound', at: 'entry', plaintext: true },
+  { fn: 'internal/poll.(*FD).Close', program: 'ziriz_libc_go_fd_close', side: 'outbound', at: 'entry', plaintext: true },
+  { fn: 'crypto/tls.(*Conn).Read', program: 'ziriz_recv_go_tls_read', side: 'inbound', at: 'entry' },
+  { fn: 'crypto/tls.(*Conn).Read', program: 'ziriz_recv_go_tls_read_ret', side: 'inbound', at: 'returns' },
+  { fn: 'crypto/tls.(*Conn).Close', program: 'ziriz_recv_go_tls_close', side: 'inbound', at: 'entry' },
+  // Socket reads name the caller of a TLS server; with plaintext probes on they also judge what a plaintext server reads.
+  { fn: 'internal/poll.(*FD).Read', program: 'ziriz_recv_go_fd_peer', side: 'inbound', at: 'entry', plaintext: false },
+  { fn: 'internal/poll.(*FD).Read', program: 'ziriz_recv_go_fd_read', side: 'inbound', at: 'entry', plaintext: true },
+  { fn: 'internal/poll.(*FD).Read', program: 'ziriz_recv_go_fd_read_ret', side: 'inbound', at: 'returns', plaintext: true },
+  { fn: 'internal/poll.(*FD).Close', program: 'ziriz_recv_go_fd_close', side: 'inbound', at: 'entry', plaintext: true },
+];
+
+/** The probes of a Go program at `binary` for the sides wanted. */
+export function goTargets(binary: string, prog: GoProgram, want: ProbeWants, plaintext: boolean): ProbeTarget[] {
+  const out: ProbeTarget[] = [];
+  for (const p of GO_PROBED) {
+    if (!want[p.side] || (p.plaintext !== undefined && p.plaintext !== plaintext)) continue;
+    const fn = prog.functions.get(p.fn);
+    if (!fn) continue; // not linked in (a program without TLS)
+    for (const offset of p.at === 'entry' ? [fn.entry] : fn.returns) out.push({ binary, symbol: p.fn, program: p.program, offset });
+  }
+  return out;
+}
+
 const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
 const LIB_NAMES: Readonly<Record<LibKind, readonly string[]>> = {
   openssl: ['libssl.so.3', 'libssl.so.1.1'],
@@ -113,7 +157,12 @@ export function mappedFiles(maps: string): string[] {
  * (binary, program). `plaintext`: also the libc probes that judge plaintext
  * (sends of a client, reads of a server).
  */
-export function probeTargets(pid: number, want: ProbeWants = { outbound: true, inbound: false }, plaintext = true): ProbeTarget[] {
+export function probeTargets(
+  pid: number,
+  want: ProbeWants = { outbound: true, inbound: false },
+  plaintext = true,
+  goProgram: (path: string) => GoProgram | null = () => null,
+): ProbeTarget[] {
   const root = `/proc/${pid}/root`;
   const targets = new Map<string, ProbeTarget>();
   const add = (inner: string, kind: LibKind): void => {
@@ -131,7 +180,12 @@ export function probeTargets(pid: number, want: ProbeWants = { outbound: true, i
   }
   // The executable may embed OpenSSL (Node.js, statically linked clients): try its symbols. Not
   // when it is no file the agent can open there (a memfd like runc init's, a deleted file).
-  if (isFile(`${root}${exe}`)) add(exe, 'openssl');
+  if (isFile(`${root}${exe}`)) {
+    add(exe, 'openssl');
+    // A Go program: its own crypto/tls and socket I/O.
+    const go = goProgram(`${root}${exe}`);
+    if (go) for (const t of goTargets(`${root}${exe}`, go, want, plaintext)) targets.set(`${t.binary}#${t.offset}#${t.program}`, t);
+  }
   let maps: string;
   try {
     maps = readFileSync(`/proc/${pid}/maps`, 'utf8');

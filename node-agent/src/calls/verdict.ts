@@ -1,5 +1,6 @@
 /** A judged call -> the Verdict the reporter shows (pure). */
 import { createHash } from 'node:crypto';
+import { DataSource } from '../../../core/abi/enums.js';
 import { canonicalJson } from '../../../core/policy/digest.js';
 import type { PolicyVerdict } from '../../../core/policy/evaluate.js';
 import type { DataRecord } from '../bpf/records.js';
@@ -8,7 +9,12 @@ import type { Attribution } from '../agent/attribution.js';
 import { describeCall, type Call } from './classify.js';
 import { describeCaller, type CallerFacts } from './caller.js';
 
-const SOURCES: Readonly<Record<number, string>> = { 1: 'SSL_write', 2: 'SSL_read', 3: 'gnutls_record_send', 4: 'gnutls_record_recv', 5: 'write', 6: 'read', 8: 'writev' };
+/** The probed function, by record source (every source named: a new one does not compile without its name). */
+const SOURCES: Readonly<Record<DataSource, string>> = {
+  [DataSource.SSL_WRITE]: 'SSL_write', [DataSource.SSL_READ]: 'SSL_read', [DataSource.GNUTLS_SEND]: 'gnutls_record_send',
+  [DataSource.GNUTLS_RECV]: 'gnutls_record_recv', [DataSource.SYS_WRITE]: 'write', [DataSource.SYS_READ]: 'read', [DataSource.EXEC]: 'exec',
+  [DataSource.SYS_WRITEV]: 'writev', [DataSource.GO_TLS_WRITE]: 'crypto/tls.(*Conn).Write', [DataSource.GO_TLS_READ]: 'crypto/tls.(*Conn).Read',
+};
 
 const REASONS: Readonly<Record<Call['kind'], readonly [VerdictReason, VerdictReason]>> = {
   mcp: ['ToolCallBlocked', 'ToolCallAudited'],
@@ -39,7 +45,7 @@ export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr:
   const deny = v.verdict === 'deny';
   const args = call.kind === 'mcp' ? call.arguments : {};
   const container = attr.container(rec.hdr.cgroupId);
-  const detail: Record<string, string> = { probe: SOURCES[rec.source] ?? String(rec.source) };
+  const detail: Record<string, string> = { probe: (SOURCES as Readonly<Record<number, string | undefined>>)[rec.source] ?? String(rec.source) };
   if (call.kind === 'mcp') {
     detail.argumentsDigest = argumentsDigest(args);
     if (showArguments) detail.arguments = JSON.stringify(args).slice(0, 512);

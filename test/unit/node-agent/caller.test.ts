@@ -57,6 +57,8 @@ describe('node agent: the caller of a received call (calls/caller.ts)', () => {
       ['SYS_READ', true],
       ['EXEC', false],
       ['SYS_WRITEV', false],
+      ['GO_TLS_WRITE', false],
+      ['GO_TLS_READ', true],
     ];
     it('has a row for every DataSource', () => {
       expect(rows.map(([n]) => n).sort()).to.deep.equal(Object.keys(DataSource).sort());
