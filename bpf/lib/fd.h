@@ -99,7 +99,12 @@ static __always_inline int zfd_peer(int fd, __u8 addr[16], __u16 *port, __u8 *fa
 	}
 	if (fam != ZIRIZ_AF_INET6)
 		return -1;
-	BPF_CORE_READ_INTO(addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	{
+		/* All 16 bytes: BPF_CORE_READ_INTO reads sizeof(*dst), one byte through a plain __u8 *. */
+		__u8 (*a16)[16] = (__u8 (*)[16])addr;
+
+		BPF_CORE_READ_INTO(a16, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
 	if (((__u32 *)addr)[0] == 0 && ((__u32 *)addr)[1] == 0 && ((__u32 *)addr)[2] == bpf_htonl(0xffff)) {
 		__u32 a = ((__u32 *)addr)[3];
 

@@ -38,7 +38,8 @@ export class TestCgroup {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       try {
-        if (this.pids().length === 0) return true;
+        // Exiting tasks leave cgroup.procs before they release the cgroup: "populated 0" is when rmdir can work.
+        if (this.pids().length === 0 && !/^populated 1$/m.test(readFileSync(join(this.path, 'cgroup.events'), 'utf8'))) return true;
       } catch {
         return true; // gone already
       }

@@ -63,6 +63,8 @@ export interface RigOptions {
     readonly netns?: TestNetns;
     /** Addresses the test certificate names besides 127.0.0.1. */
     readonly certIps?: readonly string[];
+    /** Another server program instead of customer-mcp: its argv from the rig's files (it prints "listening PORT"). */
+    readonly program?: (files: { cert: string; key: string; sideEffects: string; host: string }) => readonly string[];
   };
 }
 
@@ -148,11 +150,20 @@ export class ToolRig {
     this.sink = sink;
     this.resumeEvents();
     if (opts.startServer === false) return;
+    await this.startServer(opts);
+  }
+
+  /** customer-mcp (or opts.server.program), in the server cgroup and namespace when asked. */
+  private async startServer(opts: RigOptions): Promise<void> {
     const tls = opts.tls ?? true;
     const env = { ...process.env, SIDE_EFFECTS: this.sideEffects, PORT: '0', ...opts.serverEnv, ...(tls ? { ZIRIZ_TLS_CERT: join(this.dir, 'tls.crt'), ZIRIZ_TLS_KEY: join(this.dir, 'tls.key') } : {}) };
     const script = join(REPO, 'dist/hack/apps/customer-mcp.js');
     const netns = opts.server?.netns;
-    this.server = this.startNode(script, [], { ...(this.serverCgroup ? { cgroup: this.serverCgroup.path } : {}), ...(netns ? { netns } : {}) }, netns ? { ...env, HOST: '0.0.0.0' } : env);
+    const where = { ...(this.serverCgroup ? { cgroup: this.serverCgroup.path } : {}), ...(netns ? { netns } : {}) };
+    const program = opts.server?.program?.({ cert: join(this.dir, 'tls.crt'), key: join(this.dir, 'tls.key'), sideEffects: this.sideEffects, host: netns ? '0.0.0.0' : '127.0.0.1' });
+    this.server = program
+      ? this.startIn(program, where, env)
+      : this.startNode(script, [], where, netns ? { ...env, HOST: '0.0.0.0' } : env);
     this.serverPort = Number((await waitForLine(this.server, 'listening', 20_000)).split(' ')[1]);
   }
 
@@ -202,6 +213,24 @@ export class ToolRig {
     return this.events.stats.execHolds;
   }
 
+  /** Entries of the recv object's Go read maps ((g, tgid) keys) that belong to process `pid`. */
+  goReadEntries(pid: number): number {
+    const recv = this.kernel.object('uprobe_ssl_read');
+    let n = 0;
+    for (const name of ['ziriz_go_tls_reads', 'ziriz_go_fd_reads']) {
+      for (const k of recv?.map(name).keys() ?? []) if (k.readUInt32LE(8) === pid) n++;
+    }
+    return n;
+  }
+
+  /** Stop the server process (SIGKILL) and wait for it to go. */
+  async killServer(): Promise<void> {
+    if (!this.server) return;
+    const gone = new Promise((r) => this.server?.once('exit', r));
+    this.server.kill('SIGKILL');
+    await gone;
+  }
+
   /** Entries of the kernel's hold map (tgid -> hold). */
   holdEntries(): number {
     return this.holdsMap().entries().length;
@@ -215,7 +244,7 @@ export class ToolRig {
 
   /** Any program inside the protected cgroup (held at exec until its probes are on). */
   spawnProgramProtected(argv: readonly string[], env: Record<string, string> = {}): ChildProcess {
-    return this.procs.start('sh', ['-c', `echo $$ > ${this.cgroup.path}/cgroup.procs && exec "$@"`, 'sh', ...argv], { env: { ...process.env, ...env } });
+    return this.startIn(argv, { cgroup: this.cgroup.path }, { ...process.env, ...env });
   }
 
   /** Any node script inside the protected cgroup (held at exec until its probes are on). */
@@ -235,10 +264,15 @@ export class ToolRig {
    * written after it.
    */
   private startNode(script: string, args: readonly string[], where: { cgroup?: string; netns?: TestNetns }, env: NodeJS.ProcessEnv): ChildProcess {
+    return this.startIn([process.execPath, script, ...args], where, env);
+  }
+
+  /** Any program, moved into `cgroup` first (then exec'd) and inside `netns`. */
+  private startIn(program: readonly string[], where: { cgroup?: string; netns?: TestNetns }, env: NodeJS.ProcessEnv): ChildProcess {
     const argv = [
       ...(where.netns ? ['nsenter', `--net=${where.netns.path}`] : []),
       ...(where.cgroup ? ['sh', '-c', `echo $$ > ${where.cgroup}/cgroup.procs && exec "$@"`, 'sh'] : []),
-      process.execPath, script, ...args,
+      ...program,
     ];
     return this.procs.start(argv[0] ?? process.execPath, argv.slice(1), { env });
   }

@@ -38,7 +38,12 @@ interface Attached {
   readonly exe: string;
   readonly pins: string[];
   readonly want: string;
+  /** A Go program: the kernel keeps its reads in progress by goroutine, removed when it goes. */
+  readonly go: boolean;
 }
+
+/** Maps of the recv object keyed by (g, tgid) (struct zgo_key: tgid at byte 8). */
+const GO_READ_MAPS = ['ziriz_go_tls_reads', 'ziriz_go_fd_reads', 'ziriz_go_peer'] as const;
 
 /** device:inode of the program a process runs; '' when it cannot be read (gone, kernel thread). */
 export function programOf(pid: number): string {
@@ -122,7 +127,7 @@ export class ProbeManager {
       }
       if (alive && links.length > 0) {
         // What an earlier agent attached is not known: the next ensure() with a different want re-attaches.
-        this.byPid.set(g.pid, { links, start: g.start, exe: programOf(g.pid), pins, want: '?' });
+        this.byPid.set(g.pid, { links, start: g.start, exe: programOf(g.pid), pins, want: '?', go: true });
         adopted++;
       }
     }
@@ -148,7 +153,9 @@ export class ProbeManager {
     if (have) this.release(pid);
     const links: Link[] = [];
     const pins: string[] = [];
+    let go = false;
     for (const t of probeTargets(pid, w, this.plaintext, (path) => this.goProgram(path))) {
+      if (t.offset !== undefined) go = true;
       const obj = this.objectFor(t);
       if (!obj) continue;
       try {
@@ -164,7 +171,7 @@ export class ProbeManager {
         this.log('warn', 'uprobe attach failed', { pid, binary: t.binary, symbol: t.symbol, error: errorMessage(e) });
       }
     }
-    this.byPid.set(pid, { links, start, exe, pins, want: wantKey(w) });
+    this.byPid.set(pid, { links, start, exe, pins, want: wantKey(w), go });
     return links.length;
   }
 
@@ -208,6 +215,7 @@ export class ProbeManager {
     const a = this.byPid.get(pid);
     this.byPid.delete(pid);
     closeMem(pid);
+    if (a?.go) this.forgetGoReads(pid);
     for (const l of a?.links ?? []) {
       try {
         if (a?.pins.length) l.unpin();
@@ -215,6 +223,18 @@ export class ProbeManager {
         // not pinned (the kernel refused) or already gone
       }
       void l.destroyAsync().catch((e: unknown) => { this.log('warn', 'uprobe detach failed', { pid, error: errorMessage(e) }); });
+    }
+  }
+
+  /** Remove the kernel's entries for reads in progress of a Go process that is gone (its goroutines never return). */
+  private forgetGoReads(pid: number): void {
+    for (const name of GO_READ_MAPS) {
+      try {
+        const map = this.objects.recv?.map(name);
+        for (const k of map?.keys() ?? []) if (k.length >= 12 && k.readUInt32LE(8) === pid) map?.delete(k);
+      } catch (e: unknown) {
+        this.log('warn', 'Go read entries not removed', { pid, map: name, error: errorMessage(e) });
+      }
     }
   }
 
