@@ -19,7 +19,7 @@ import type { DataRecord } from '../bpf/records.js';
 import { policyRequest, type Call } from './classify.js';
 import { callerFacts, isReceived, withCaller, type CallerFacts } from './caller.js';
 import { peekIncomplete } from './jsonrpc.js';
-import { breakFramingPatches, neutralizePatches, type Patch } from './neutralize.js';
+import { breakFramingPatches, inPlacePatches, neutralizePatches, type Patch } from './neutralize.js';
 import { readHeld, patchHeld, type HeldBytes } from './held-bytes.js';
 import { heldThreadState, holdEscaped } from './hold-state.js';
 import { jsonLines, mayStartMessage } from './opaque.js';
@@ -27,6 +27,7 @@ import { bodyMayCarryCalls } from './http.js';
 import { classifyBody } from './classify.js';
 import { decodeHold, encodeHoldCount, type LeftoverHold } from './leftover-holds.js';
 import { ConnStreams, type Analysis } from './streams.js';
+import { h2RefusePatches, h2StreamRefusePatch } from './h2.js';
 import { callVerdict, HOLD_ESCAPED_RULE, UNPARSABLE_RULE } from './verdict.js';
 
 export interface HoldMaps {
@@ -220,7 +221,7 @@ export class HoldManager {
       this.pending.delete(key);
       this.setConnHold(rec.conn, false);
     }
-    return this.enforce(rec, held, bytes, judged, judge.caller);
+    return this.enforce(rec, held, bytes, judged, judge.caller, a.h2);
   }
 
   /**
@@ -234,7 +235,7 @@ export class HoldManager {
 
   private opaqueJudged(key: string, rec: DataRecord, data: Buffer, judge: Judge): Judged[] | null {
     if (!this.opaque.has(key)) {
-      if (this.pending.has(key) || mayStartMessage(data)) return null;
+      if (this.pending.has(key) || this.streams.isH2(key) || mayStartMessage(data)) return null;
       if (this.opaque.size >= 65536) this.opaque.clear();
       this.opaque.add(key);
     }
@@ -291,7 +292,7 @@ export class HoldManager {
     return judged;
   }
 
-  private enforce(rec: DataRecord, held: boolean, bytes: HeldBytes, judged: readonly Judged[], caller?: CallerFacts): 'resumed' | 'neutralized' | 'killed' {
+  private enforce(rec: DataRecord, held: boolean, bytes: HeldBytes, judged: readonly Judged[], caller?: CallerFacts, h2?: Analysis['h2']): 'resumed' | 'neutralized' | 'killed' {
     const data = bytes.data;
     const now = new Date();
     for (const j of judged) {
@@ -304,7 +305,7 @@ export class HoldManager {
     const denied = judged.filter((j) => j.v.verdict === 'deny');
     if (!held || denied.length === 0) return 'resumed';
     if (denied.some((j) => j.v.action === 'Kill')) return this.kill(rec.hdr.pid);
-    const patches: Patch[] = denied.length === 1 && denied[0]?.v.rule !== UNPARSABLE_RULE ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
+    const patches: Patch[] = h2 ? h2Patches(data, denied, h2) : denied.length === 1 && denied[0]?.v.rule !== UNPARSABLE_RULE ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
     if (patches.length === 0 || bytes.unread > 0) return this.kill(rec.hdr.pid); // nothing (sure) to rewrite: the call must not run
     patchHeld(rec.hdr.pid, bytes, patches);
     if (holdEscaped(heldThreadState(rec.hdr.pid, rec.hdr.tid))) return this.escaped(rec, 'while it was judged');
@@ -406,4 +407,23 @@ export class HoldManager {
     if (this.checked.size >= 65536) this.checked.clear(); // bounded; a cleared set only costs one delete per connection
     this.checked.add(conn);
   }
+}
+
+/**
+ * HTTP/2: each denied request refused on its own stream, the connection's
+ * other streams going on: a call in a body neutralised in place, a route by
+ * the request's :method field (h2StreamRefusePatch). When one cannot be
+ * (unreadable bytes, a header block split across writes), the connection
+ * is ended at this write's first frame; no patch (a write that does not
+ * begin at a frame): the caller kills.
+ */
+function h2Patches(data: Buffer, denied: readonly Judged[], h2: NonNullable<Analysis['h2']>): Patch[] {
+  const out: Patch[] = [];
+  for (const j of denied) {
+    const route = h2.routeAt?.get(j.call);
+    const p = j.v.rule === UNPARSABLE_RULE ? null : route !== undefined ? [h2StreamRefusePatch(route)] : j.call.kind !== 'http' ? inPlacePatches(data, j.call) : null;
+    if (!p) return h2.frameStart ? h2RefusePatches() : [];
+    out.push(...p);
+  }
+  return out;
 }

@@ -126,7 +126,7 @@ function framing(fields: readonly HeaderField[], version: string): Framing {
   return { kind: 'length', length };
 }
 
-interface Target {
+export interface Target {
   readonly path: string;
   readonly query: string;
   readonly authority?: string;
@@ -134,7 +134,7 @@ interface Target {
 }
 
 /** Origin form (`/p?q`), absolute form (`scheme://host/p?q`), `*` (OPTIONS), authority form (CONNECT). */
-function readTarget(target: string, method: string): Target {
+export function readTarget(target: string, method: string): Target {
   if (TARGET_CTL_RE.test(target)) return { path: target, query: '', ambiguity: `the request target ${show(target)} has a control byte` };
   let rest = target;
   let authority: string | undefined;

@@ -81,7 +81,8 @@ export function breakFramingPatches(buf: Buffer): Patch[] {
   return patches;
 }
 
-export function neutralizePatches(buf: Buffer, call: Call | null): Patch[] {
+/** Patches that make the denied call harmless in place, or null when its name is not (surely) in this write. */
+export function inPlacePatches(buf: Buffer, call: Call | null): Patch[] | null {
   if (call?.kind === 'mcp') {
     const at = jsonValueRanges(buf, 'name', call.tool);
     if (at !== null && at.length > 0) {
@@ -97,7 +98,11 @@ export function neutralizePatches(buf: Buffer, call: Call | null): Patch[] {
     const at = requestPaths(buf, call.method, call.target);
     if (at.length > 0) return at.map((r) => ({ offset: r.offset, bytes: Buffer.concat([Buffer.from('/'), fill(r.length - 1)]) }));
   }
-  return breakFramingPatches(buf);
+  return null;
+}
+
+export function neutralizePatches(buf: Buffer, call: Call | null): Patch[] {
+  return inPlacePatches(buf, call) ?? breakFramingPatches(buf);
 }
 
 export function applyPatches(buf: Buffer, patches: readonly Patch[]): Buffer {

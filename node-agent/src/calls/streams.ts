@@ -9,6 +9,7 @@
 import { HttpAmbiguityError, RequestStream, startsWithRequestLine, type HttpRequest, type PendingHead } from './http.js';
 import { classifyBody, classifyRequest, type Call, type Classified } from './classify.js';
 import { looksLikeSse, parseSse } from './sse.js';
+import { H2Connection, H2_PREFACE, startsH2 } from './h2.js';
 
 export interface Analysis extends Classified {
   /** The message is not complete yet: its tail is in a later write. */
@@ -17,10 +18,14 @@ export interface Analysis extends Classified {
   readonly partialText?: string;
   /** For an incomplete HTTP request: its line and headers (a route can be judged before the body). */
   readonly pendingHead?: PendingHead;
+  /** An HTTP/2 connection: whether this write began at a frame boundary (h2RefusePatches can end the connection there). */
+  readonly h2?: { readonly frameStart: boolean; readonly routeAt?: ReadonlyMap<Call, number> };
 }
 
 interface ConnState {
   http?: RequestStream;
+  /** HTTP/2 (kept for the connection's life: its HPACK table follows every write); a string once it failed. */
+  h2?: H2Connection | string;
   /** The bytes of a JSON body so far (bytes: a character may be split between writes). */
   json?: Buffer;
 }
@@ -68,6 +73,11 @@ export class ConnStreams {
     return s;
   }
 
+  /** Is this an HTTP/2 connection (its writes are frames, judged here whatever their first bytes)? */
+  isH2(key: string): boolean {
+    return this.conns.get(key)?.h2 !== undefined;
+  }
+
   forget(key: string): void {
     this.conns.delete(key);
   }
@@ -75,6 +85,7 @@ export class ConnStreams {
   /** Add one write's bytes to the connection and say what calls complete in it. */
   push(key: string, data: Buffer, host?: string): Analysis {
     const s = this.state(key);
+    if (s.h2 !== undefined || (s.http === undefined && s.json === undefined && startsH2(data))) return this.pushH2(s, data);
     if (s.http || (s.json === undefined && startsWithRequestLine(data))) return this.pushHttp(key, s, data);
     const bytes = s.json === undefined ? data : Buffer.concat([s.json, data]);
     const body = unchunk(bytes);
@@ -94,6 +105,44 @@ export class ConnStreams {
     }
     delete s.json;
     return { ...(c.problem === undefined ? { calls: c.calls } : { calls: c.calls, problem: c.problem }), incomplete: false };
+  }
+
+  /**
+   * HTTP/2: a request is judged by its route when its HEADERS arrive (a
+   * server starts its handler then), and by the calls in its body when it
+   * ends. Never "incomplete": the kernel holds every write of a connection
+   * it cannot read as HTTP/1, and the agent keeps the connection's state
+   * whatever it decides. Once the agent cannot follow the connection (a
+   * frame no server accepts, a header block it did not see), every later
+   * write is judged unparsable: it has been refused.
+   */
+  private pushH2(s: ConnState, data: Buffer): Analysis {
+    // A new connection under a reused key (Go's next tls.Conn at a freed one's address): its own state.
+    // On the same connection a preface is a frame no server accepts (FRAME_SIZE_ERROR): nothing is lost.
+    if (s.h2 !== undefined && data.length >= H2_PREFACE.length && data.subarray(0, H2_PREFACE.length).equals(H2_PREFACE)) delete s.h2;
+    if (typeof s.h2 === 'string') return { calls: [], problem: `HTTP/2 connection refused earlier: ${s.h2}`, incomplete: false, h2: { frameStart: false } };
+    s.h2 ??= new H2Connection();
+    const frameStart = s.h2.atFrameStart;
+    try {
+      const r = s.h2.push(data);
+      const routeAt = new Map<Call, number>();
+      const routes = r.started.map((st) => {
+        const c = classifyRequest(st.head);
+        const http = c.calls.find((x) => x.kind === 'http');
+        if (http && st.methodAt !== undefined) routeAt.set(http, st.methodAt);
+        return c;
+      });
+      // Completed requests: their routes were judged at their HEADERS (in this write or before).
+      const bodies = r.requests.map((req) => {
+        const c = classifyRequest(req);
+        return { ...c, calls: c.calls.filter((x) => x.kind !== 'http') };
+      });
+      const done = mergeClassified([...routes.map((c) => ({ ...c, calls: c.calls.filter((x) => x.kind === 'http') })), ...bodies]);
+      return { ...done, incomplete: false, h2: { frameStart: r.frameStart, routeAt } };
+    } catch (e: unknown) {
+      s.h2 = e instanceof Error ? e.message : String(e);
+      return { calls: [], problem: `unparsable HTTP/2: ${s.h2}`, incomplete: false, h2: { frameStart } };
+    }
   }
 
   private pushHttp(key: string, s: ConnState, data: Buffer): Analysis {
