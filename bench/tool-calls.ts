@@ -11,7 +11,11 @@
  *      this process (the agent's part) at the node agent's nice value, without
  *      and with real-time waiting (ZIRIZ_RT_PRIORITY);
  *  (f) (b) with the official MCP Python SDK client (Python's ssl: libssl),
- *      from the differential harness's venv (hack/setup-differential).
+ *      from the differential harness's venv (hack/setup-differential);
+ *  (g) (b) with the official Go MCP SDK client (Go's crypto/tls, HTTP/1.1 to
+ *      the Node server): probes at crypto/tls.(*Conn).Write found by ziriz-gosym;
+ *  (h) the Go client against the Go SDK server: HTTP/2 over TLS, every write
+ *      of the connection held and followed by the agent (calls/h2.ts).
  * Run as root: hack/bench tool-calls.
  */
 import { runAsAgent } from './agent-runtime.js';
@@ -25,7 +29,8 @@ import { realtimeWhileWaiting, stopRealtime } from '../node-agent/src/kernel/rea
 import { REPO } from '../test/support/kustomize.js';
 import { waitForLine } from '../test/support/lines.js';
 import { TestNetns, vethPair } from '../test/support/netns.js';
-import { waitFor, type Finished } from '../test/support/processes.js';
+import { goBuild } from '../test/support/go-build.js';
+import { Processes, waitFor, type Finished } from '../test/support/processes.js';
 import { testCert } from '../test/support/tls.js';
 import { ToolRig } from '../test/support/tool-rig.js';
 
@@ -94,16 +99,22 @@ function loopResult(fin: Finished, what: string): { calls: number; errors: numbe
   return { calls, errors: errors ?? 0, seconds: seconds ?? SECONDS };
 }
 
-async function loop(rig: ToolRig, protectedRun: boolean, tool: string, args: string, python = false): Promise<{ calls: number; errors: number; seconds: number }> {
+/** The loop client: Node (mcp-loop.ts), Python (mcp_loop.py) or the Go SDK's (test/apps/go-mcp, its path). */
+type Client = 'node' | 'python' | { readonly go: string };
+
+async function loop(rig: ToolRig, protectedRun: boolean, tool: string, args: string, client: Client = 'node'): Promise<{ calls: number; errors: number; seconds: number }> {
   const url = `https://127.0.0.1:${rig.serverPort}`;
   const argv = [url, tool, String(SECONDS), args];
   const env = { ...process.env, SSL_CERT_FILE: rig.certFile };
-  const child = python
-    ? rig.procs.start('sh', ['-c', `${protectedRun ? `echo $$ > ${rig.cgroupPath}/cgroup.procs && ` : ''}exec "$@"`, 'sh', PY, PY_LOOP, ...argv], { env })
-    : protectedRun ? rig.spawnProtected(LOOP, argv) : rig.spawnUnprotected(LOOP, argv);
+  const inCgroup = (cmd: readonly string[]) => rig.procs.start('sh', ['-c', `${protectedRun ? `echo $$ > ${rig.cgroupPath}/cgroup.procs && ` : ''}exec "$@"`, 'sh', ...cmd], { env });
+  const child = client === 'python'
+    ? inCgroup([PY, PY_LOOP, ...argv])
+    : typeof client === 'object'
+      ? inCgroup([client.go, 'loop', `${url}/mcp`, rig.certFile, tool, String(SECONDS), args])
+      : protectedRun ? rig.spawnProtected(LOOP, argv) : rig.spawnUnprotected(LOOP, argv);
   setPriority(child.pid ?? 0, 0); // the client runs at normal priority whatever this process's
   const fin = await rig.procs.wait(child, (SECONDS + 30) * 1000);
-  return loopResult(fin, python ? 'mcp_loop.py' : 'mcp-loop');
+  return loopResult(fin, typeof client === 'object' ? 'go-mcp loop' : client === 'python' ? 'mcp_loop.py' : 'mcp-loop');
 }
 
 function pct(xs: number[], p: number): number {
@@ -117,25 +128,25 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Calls bench/apps/mcp-loop makes before it starts counting. */
 const WARMUP_CALLS = 20;
 /** BENCH_ONLY=d (or a, b, c, e, any combination) runs only those parts. */
-const ONLY = process.env.BENCH_ONLY ?? 'abcdef';
+const ONLY = process.env.BENCH_ONLY ?? 'abcdefgh';
 
 function median(xs: number[]): number {
   return pct(xs, 50);
 }
 
 /** Alternate unprotected/protected runs of the loop; medians of calls/s. */
-async function alternate(rig: ToolRig, tool: string, args: string, python = false): Promise<{ u: number; p: number; hitsPerCall: number; holdsPerCall: number }> {
+async function alternate(rig: ToolRig, tool: string, args: string, client: Client = 'node'): Promise<{ u: number; p: number; hitsPerCall: number; holdsPerCall: number }> {
   const u: number[] = [];
   const p: number[] = [];
   let hits = 0;
   let holds = 0;
   let calls = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    const a = await loop(rig, false, tool, args, python);
+    const a = await loop(rig, false, tool, args, client);
     u.push(a.calls / a.seconds);
     const h0 = rig.counters().probe_hits ?? 0n;
     const held0 = rig.counters().call_held ?? 0n;
-    const b = await loop(rig, true, tool, args, python);
+    const b = await loop(rig, true, tool, args, client);
     hits += Number((rig.counters().probe_hits ?? 0n) - h0);
     holds += Number((rig.counters().call_held ?? 0n) - held0);
     calls += b.calls + WARMUP_CALLS;
@@ -301,6 +312,25 @@ async function serverSide(): Promise<void> {
   }
 }
 
+/** (g), (h): the official Go MCP SDK client, to the Node server (HTTP/1.1) and to the Go SDK server (HTTP/2). */
+async function goClients(): Promise<void> {
+  if (!ONLY.includes('g') && !ONLY.includes('h')) return;
+  const go = await goBuild(new Processes(), join(REPO, 'test/apps/go-mcp'));
+  for (const h2 of [false, true]) {
+    if (!ONLY.includes(h2 ? 'h' : 'g')) continue;
+    const rig = new ToolRig();
+    const server = h2 ? { program: (x: { cert: string; key: string; sideEffects: string }) => [go, 'server', '127.0.0.1:0', x.cert, x.key, x.sideEffects] } : undefined;
+    await rig.start([POLICY], { serverEnv: { WORK_MS: '1' }, ...(server ? { server } : {}) });
+    try {
+      const b = await alternate(rig, 'get_customer', '{"id":1}', { go });
+      const what = h2 ? '(h) the Go SDK client to the Go SDK server (HTTP/2 over TLS)' : '(g) (b) with the official Go MCP SDK client (crypto/tls, HTTP/1.1)';
+      process.stdout.write(`${what}: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}; probe hits per call ${b.hitsPerCall.toFixed(2)}, holds per call ${b.holdsPerCall.toFixed(4)}\n`);
+    } finally {
+      await rig.stop();
+    }
+  }
+}
+
 async function main(): Promise<void> {
   runAsAgent();
   ensureKernelMounts();
@@ -329,12 +359,14 @@ async function main(): Promise<void> {
     const rig = new ToolRig();
     await rig.start([POLICY], { serverEnv: { WORK_MS: '1' } });
     try {
-      const b = await alternate(rig, 'get_customer', '{"id":1}', true);
+      const b = await alternate(rig, 'get_customer', '{"id":1}', 'python');
       process.stdout.write(`(f) (b) with the official MCP Python SDK client: ${f(b.u)} calls/s unprotected, ${f(b.p)} protected: ratio ${(b.p / b.u).toFixed(3)}; probe hits per call ${b.hitsPerCall.toFixed(2)}, holds per allowed call ${b.holdsPerCall.toFixed(4)}\n`);
     } finally {
       await rig.stop();
     }
   }
+
+  await goClients();
 
   for (const plaintext of [true, false]) {
     if (!ONLY.includes('c') && (plaintext || !ONLY.includes('d'))) continue;

@@ -75,7 +75,12 @@ enum ziriz_cover {
 	ZIRIZ_COVER_IN_MCP = 1 << 6,
 	ZIRIZ_COVER_IN_A2A = 1 << 7,
 	ZIRIZ_COVER_IN_HTTP = 1 << 8,
+	/* refuse TCP connects of processes whose calls ziriz cannot see (map ziriz_blind); off with spec.visibility EgressOnly */
+	ZIRIZ_COVER_VISIBLE = 1 << 9,
 };
+
+/* ziriz_egress_event.rule_id of a connect refused because its process is not visible (ZIRIZ_COVER_VISIBLE). */
+#define ZIRIZ_RULE_NOT_VISIBLE 0xffff
 
 enum ziriz_action {
 	ZIRIZ_ACTION_BLOCK = 1,  /* refuse / neutralise the call */

@@ -16,6 +16,36 @@
 #define ZIRIZ_SOCK_ALLOW 1
 #define ZIRIZ_SOCK_DENY 0
 
+/*
+ * tgid -> why ziriz cannot see the process's calls (a static executable, a
+ * TLS stack it does not probe: node-agent calls/visibility.ts), written by
+ * the agent when it probes the process (held at exec: before it runs).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_blind SEC(".maps");
+
+/*
+ * The visibility gate: a TCP connect of a process ziriz cannot see, in a pod
+ * whose calls are judged (ZIRIZ_COVER_VISIBLE), is refused (audited under
+ * Audit): its calls would pass unjudged.
+ */
+static __always_inline __u8 zvisibility(const struct ziriz_identity *id, __u32 protocol)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (protocol != IPPROTO_TCP || !((id->cover_enforce | id->cover_audit) & ZIRIZ_COVER_VISIBLE))
+		return ZIRIZ_VERDICT_ALLOW;
+	if (!bpf_map_lookup_elem(&ziriz_blind, &tgid))
+		return ZIRIZ_VERDICT_ALLOW;
+	return (id->cover_enforce & ZIRIZ_COVER_VISIBLE) ? ZIRIZ_VERDICT_DENY : ZIRIZ_VERDICT_AUDIT;
+}
+
 /* `family` is a compile-time constant per program, so only one branch is emitted. */
 static __always_inline int zsock_addr_egress(struct bpf_sock_addr *ctx, __u32 family, __u8 hook)
 {
@@ -53,6 +83,14 @@ static __always_inline int zsock_addr_egress(struct bpf_sock_addr *ctx, __u32 fa
 	req.proto = (__u8)ctx->protocol;
 
 	verdict = zegress_decide(id, &req, &rule_id);
+	if (verdict != ZIRIZ_VERDICT_DENY && hook <= ZIRIZ_HOOK_CONNECT6) {
+		__u8 v = zvisibility(id, req.proto);
+
+		if (v != ZIRIZ_VERDICT_ALLOW) {
+			verdict = v;
+			rule_id = ZIRIZ_RULE_NOT_VISIBLE;
+		}
+	}
 	if (verdict == ZIRIZ_VERDICT_ALLOW)
 		return ZIRIZ_SOCK_ALLOW;
 	zcount(verdict == ZIRIZ_VERDICT_DENY ? ZIRIZ_CNT_EGRESS_DENIED : ZIRIZ_CNT_EGRESS_AUDITED);

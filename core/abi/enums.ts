@@ -52,6 +52,7 @@ export const Cover = {
   IN_MCP: 1 << 6,
   IN_A2A: 1 << 7,
   IN_HTTP: 1 << 8,
+  VISIBLE: 1 << 9,
 } as const;
 export type Cover = (typeof Cover)[keyof typeof Cover];
 
@@ -114,6 +115,9 @@ export const ABI_ENUMS = {
   ziriz_data_source: { prefix: 'ZIRIZ_SRC_', values: DataSource },
   ziriz_lsm_hook: { prefix: 'ZIRIZ_LSM_', values: LsmHook },
 } as const;
+
+/** ziriz_egress_event.rule_id of a connect refused because its process is not visible (ZIRIZ_RULE_NOT_VISIBLE). */
+export const RULE_NOT_VISIBLE = 0xffff;
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;

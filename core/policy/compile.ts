@@ -185,6 +185,7 @@ function built(b: SetBuilder, policies: readonly AgentPolicy[], action: 'Block' 
     files: b.files,
     coverage: b.coverage,
     action,
+    visibility: policies.length > 0 && policies.every((p) => p.spec.visibility === 'EgressOnly') ? 'EgressOnly' : 'Plaintext',
   };
 }
 

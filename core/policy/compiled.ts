@@ -17,6 +17,7 @@ import type {
   PolicyAction,
   Protocol,
   ValueConstraint,
+  Visibility,
 } from './model.js';
 
 /** One numbered rule of the set; `id` is its index in CompiledPolicySet.rules. */
@@ -108,6 +109,8 @@ export interface CompiledPolicySet {
   readonly coverage: Readonly<Record<Category, Coverage>>;
   /** Kill if any Enforce policy says Kill, else Block. */
   readonly action: PolicyAction;
+  /** EgressOnly only when every policy of the set says so (the stricter wins). */
+  readonly visibility: Visibility;
   /**
    * The policies' `inbound` sections, compiled as a set of their own (rule
    * paths `spec.inbound...`, action always Block): what callers ziriz does

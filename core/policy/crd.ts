@@ -11,7 +11,7 @@
  */
 import { PATH_MAX } from '../abi/structs.js';
 import { HOST_PATTERN_RE, NAME_PATTERN_RE, PATH_MAX_LENGTH, PATH_PATTERN_RE } from './glob.js';
-import { ACTIONS, API_GROUP, EFFECTS, HTTP_METHODS, KIND, MODES, PROTOCOLS, SELECTOR_OPERATORS, VALUE_TYPES } from './model.js';
+import { ACTIONS, API_GROUP, EFFECTS, HTTP_METHODS, KIND, MODES, PROTOCOLS, SELECTOR_OPERATORS, VALUE_TYPES, VISIBILITIES } from './model.js';
 import { LIMITS } from './parse.js';
 import { REGEX_MAX_LENGTH } from './regex.js';
 
@@ -216,6 +216,7 @@ function spec(): Schema {
     selector: selector(),
     mode: str({ enum: [...MODES], default: 'Enforce' }),
     action: str({ enum: [...ACTIONS], default: 'Block' }),
+    visibility: str({ enum: [...VISIBILITIES], default: 'Plaintext' }),
     mcp: obj({ servers: peers(LIMITS.peers), tools: callRules('servers', LIMITS.tools, true) }, {
       'x-kubernetes-validations': [referencesRule('tools', 'servers')],
     }),

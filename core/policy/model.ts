@@ -13,6 +13,16 @@ export type Mode = (typeof MODES)[number];
 export const ACTIONS = ['Block', 'Kill'] as const;
 export type PolicyAction = (typeof ACTIONS)[number];
 
+/**
+ * spec.visibility: what a protected process whose calls ziriz cannot see (a
+ * TLS stack it does not probe: a static binary, rustls, the JVM) may do.
+ * Plaintext (default): its TCP connects are refused (CallNotVisible), since
+ * its calls would pass unjudged. EgressOnly: it may connect; only the egress
+ * rules protect it (stated in the pod's condition).
+ */
+export const VISIBILITIES = ['Plaintext', 'EgressOnly'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
 export const EFFECTS = ['Allow', 'Deny'] as const;
 export type Effect = (typeof EFFECTS)[number];
 
@@ -185,6 +195,7 @@ export interface AgentPolicySpec {
   readonly selector: LabelSelector;
   readonly mode: Mode;
   readonly action: PolicyAction;
+  readonly visibility: Visibility;
   readonly mcp?: McpSection;
   readonly a2a?: A2aSection;
   readonly http?: HttpSection;

@@ -30,7 +30,7 @@ import type {
   PortRange,
   ProcessSection,
 } from './model.js';
-import { ACTIONS, API_VERSION, EFFECTS, HTTP_METHODS, KIND, MODES, PROTOCOLS } from './model.js';
+import { ACTIONS, API_VERSION, EFFECTS, HTTP_METHODS, KIND, MODES, PROTOCOLS, VISIBILITIES } from './model.js';
 import { Reader } from './reader.js';
 import { NAMESPACE_RE, parseSelector } from './selector.js';
 
@@ -264,13 +264,14 @@ function hostAccess(r: Reader): HostAccess {
 }
 
 function spec(r: Reader, own: string): AgentPolicySpec {
-  r.object(['selector', 'mode', 'action', 'mcp', 'a2a', 'http', 'egress', 'process', 'files', 'hostAccess', 'inbound']);
+  r.object(['selector', 'mode', 'action', 'visibility', 'mcp', 'a2a', 'http', 'egress', 'process', 'files', 'hostAccess', 'inbound']);
   const section = <T>(key: string, parse: (x: Reader) => T): T | undefined =>
     r.field(key).isAbsent() ? undefined : parse(r.field(key));
   return {
     selector: parseSelector(r.field('selector')),
     mode: r.field('mode').oneOf(MODES, 'Enforce'),
     action: r.field('action').oneOf(ACTIONS, 'Block'),
+    visibility: r.field('visibility').oneOf(VISIBILITIES, 'Plaintext'),
     ...optional('mcp', section('mcp', (x) => mcp(x, own))),
     ...optional('a2a', section('a2a', (x) => a2a(x, own))),
     ...optional('http', section('http', http)),

@@ -100,9 +100,26 @@ describe('kernel: Go agents (official Go MCP SDK, Go crypto/tls and system calls
     });
   }
 
-  describe('control: without the Go helper (what the probes stop)', () => {
+  describe('without the Go helper: a Go program ziriz cannot read may not connect (visibility gate)', () => {
     const rig = new ToolRig();
     before(async () => { await rig.start([policy()], { tls: true, goSymbols: new GoSymbols('/nonexistent/ziriz-gosym') }); });
+    after(async () => { await rig.stop(); });
+
+    it('its connect is refused (EPERM) and reported as CallNotVisible; nothing runs', async () => {
+      const bin = bins[0];
+      if (!bin) throw new Error('Go client not built');
+      const before = rig.ranTools().length;
+      const p = rig.spawnProgramProtected([bin.path, 'client', `https://127.0.0.1:${rig.serverPort}/mcp`, rig.certFile, 'delete_customer={"id":9}']);
+      const fin = await rig.procs.wait(p, 60_000);
+      expect(fin.stderr).to.match(/connect: operation not permitted/);
+      expect(rig.ranTools().slice(before)).to.deep.equal([]);
+      expect(rig.verdicts.find((v) => v.reason === 'CallNotVisible')?.why).to.include('Go program');
+    });
+  });
+
+  describe('control: without the helper and with spec.visibility: EgressOnly (what the probes stop)', () => {
+    const rig = new ToolRig();
+    before(async () => { await rig.start([policy({ visibility: 'EgressOnly' })], { tls: true, goSymbols: new GoSymbols('/nonexistent/ziriz-gosym') }); });
     after(async () => { await rig.stop(); });
 
     it('the denied call runs when Go programs are not probed', async () => {

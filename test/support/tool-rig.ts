@@ -138,7 +138,7 @@ export class ToolRig {
     this.plaintextProbes = opts.plaintextProbes ?? true;
     this.wants = (pid) => attribution.probeWantsOfPid(pid);
     this.goSymbols = opts.goSymbols ?? new GoSymbols();
-    this.probes = new ProbeManager(this.probeObjects, log, this.plaintextProbes, join(this.pinRoot, UPROBE_PIN_DIR), this.wants, this.goSymbols);
+    this.probes = new ProbeManager(this.probeObjects, log, this.plaintextProbes, join(this.pinRoot, UPROBE_PIN_DIR), this.wants, this.goSymbols, this.kernel.maps.ziriz_blind);
     const holds = new HoldManager(attribution, sink, { ...(this.kernel.maps.ziriz_conn_hold ? { connHold: this.kernel.maps.ziriz_conn_hold } : {}), ...(this.kernel.maps.ziriz_holds ? { holds: this.kernel.maps.ziriz_holds } : {}) }, {
       held: (seconds, outcome, waitSeconds, pid) => { this.holdsSeen.push({ seconds, outcome, waitSeconds, pid }); },
       audited: () => undefined,
@@ -175,7 +175,7 @@ export class ToolRig {
   async restartProbes(between?: () => Promise<void>): Promise<number> {
     await this.probes.closeAll();
     await between?.();
-    this.probes = new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, this.uprobePinDir, this.wants, this.goSymbols);
+    this.probes = new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, this.uprobePinDir, this.wants, this.goSymbols, this.kernel.maps.ziriz_blind);
     return this.probes.adopt();
   }
 

@@ -38,8 +38,16 @@ function bitsOf(set: CompiledPolicySet, bits: Partial<Record<Category, number>>)
   return { enforce, audit };
 }
 
+/** Outbound call categories: a process ziriz cannot see would pass them unjudged. */
+const CALL_BITS = Cover.MCP | Cover.A2A | Cover.HTTP;
+
 export function coverBits(set: CompiledPolicySet): { enforce: number; audit: number } {
   const out = bitsOf(set, COVER_BIT);
+  // The visibility gate follows the call categories' mode, unless every policy accepts egress-only protection.
+  if (set.visibility !== 'EgressOnly') {
+    if (out.enforce & CALL_BITS) out.enforce |= Cover.VISIBLE;
+    else if (out.audit & CALL_BITS) out.audit |= Cover.VISIBLE;
+  }
   if (set.inbound === undefined) return out;
   const inb = bitsOf(set.inbound, INBOUND_BIT);
   return { enforce: out.enforce | inb.enforce, audit: out.audit | inb.audit };

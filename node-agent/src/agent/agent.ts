@@ -69,7 +69,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   const sslObj = kernel.object('uprobe_ssl_write');
   const gnutlsObj = kernel.object('uprobe_gnutls_send');
   const probeObjects = sslObj && gnutlsObj ? { ssl: sslObj, gnutls: gnutlsObj, libc: kernel.object('uprobe_libc_send'), recv: kernel.object('uprobe_ssl_read') } : undefined;
-  const probes = probeObjects ? new ProbeManager(probeObjects, log, cfg.plaintextProbes, join(cfg.pinRoot, UPROBE_PIN_DIR), (pid) => attribution.probeWantsOfPid(pid)) : undefined;
+  const probes = probeObjects ? new ProbeManager(probeObjects, log, cfg.plaintextProbes, join(cfg.pinRoot, UPROBE_PIN_DIR), (pid) => attribution.probeWantsOfPid(pid), undefined, kernel.maps.ziriz_blind) : undefined;
   const adopted = probes?.adopt() ?? 0;
   if (adopted > 0) log('info', 'adopted the per-process probes an earlier agent pinned', { processes: adopted, links: probes?.linkCount });
   const holds = probes

@@ -4,6 +4,7 @@
  * Exec records of cgroups the agent has not resolved yet trigger a reconcile
  * (a new container or pod: the kernel already protects it by UID).
  */
+import { BLINDNESS_WHY } from '../calls/visibility.js';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import type { BpfMap } from '../bpf/map.js';
@@ -78,7 +79,10 @@ export class EventsPath {
       return;
     }
     if (rec.kind === 'egress') {
-      const v = egressVerdict(rec, this.attribution, new Date());
+      const v = egressVerdict(rec, this.attribution, new Date(), (pid) => {
+        const why = this.calls?.probes.blindness(pid);
+        return why ? BLINDNESS_WHY[why] : undefined;
+      });
       if (!v) return;
       this.stats.verdicts++;
       if (v.verdict === 'deny' && v.action === 'Kill' && rec.hdr.pid > 1) this.kill(rec.hdr.pid);

@@ -1,5 +1,5 @@
 /** Kernel records -> Verdicts (pure, given the attribution). */
-import { Verdict as KV } from '../../../core/abi/enums.js';
+import { RULE_NOT_VISIBLE, Verdict as KV } from '../../../core/abi/enums.js';
 import type { EgressRecord, LsmRecord } from '../bpf/records.js';
 import { LsmHook } from '../../../core/abi/enums.js';
 import { formatAddr } from '../bpf/records.js';
@@ -17,8 +17,37 @@ function explain(plan: PodPlan | undefined, rule: RuleInfo | undefined): string 
   return `${rule.kind === 'deny' ? 'denied' : 'matched'} by ${rule.path} of ${rule.policy}`;
 }
 
-export function egressVerdict(r: EgressRecord, attr: Attribution, now: Date): Verdict | null {
+/**
+ * A TCP connect refused by the visibility gate: the process's calls cannot
+ * be seen (`why`: what it is, from the probe manager, when known).
+ */
+function notVisibleVerdict(r: EgressRecord, attr: Attribution, now: Date, why: string | undefined): Verdict {
+  const plan = attr.plan(r.hdr.identityId);
+  const deny = r.verdict === KV.DENY;
+  const container = attr.container(r.hdr.cgroupId);
+  const policies = plan?.set?.policies.map((p) => `${p.namespace}/${p.name}`).join(', ') ?? '';
+  return {
+    reason: deny ? 'CallNotVisible' : 'CallNotVisibleAudited',
+    kind: 'egress',
+    time: now,
+    verdict: deny ? 'deny' : 'audit',
+    pod: plan ? attr.identityOf(plan) : null,
+    ...(container ? { container } : {}),
+    pid: r.hdr.pid,
+    uid: r.hdr.uid,
+    comm: r.hdr.comm,
+    cgroupId: r.hdr.cgroupId,
+    policy: policies,
+    rule: 'spec.visibility',
+    why: `ziriz cannot see the calls of ${r.hdr.comm} (${why ?? 'a program ziriz has no probe for'}): its TCP connects are ${deny ? 'refused' : 'reported'} while the pod's calls are judged; spec.visibility: EgressOnly accepts egress-only protection for it`,
+    target: `${r.family === 10 ? `[${r.daddr}]` : r.daddr}:${r.dport}/${PROTO[r.proto] ?? String(r.proto)}`,
+    ...(plan?.set ? { action: plan.set.action } : {}),
+  };
+}
+
+export function egressVerdict(r: EgressRecord, attr: Attribution, now: Date, blindness?: (pid: number) => string | undefined): Verdict | null {
   if (r.verdict !== KV.DENY && r.verdict !== KV.AUDIT) return null;
+  if (r.ruleId === RULE_NOT_VISIBLE) return notVisibleVerdict(r, attr, now, blindness?.(r.hdr.pid));
   const plan = attr.plan(r.hdr.identityId);
   const rule = ruleOf(plan?.set ?? null, r.ruleId, 'egress');
   const peer = attr.peer(r.daddr);

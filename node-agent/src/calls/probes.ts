@@ -11,7 +11,7 @@
  * unprobed), and the next agent adopts the pins of processes that still run
  * (same pid and start time) and removes the others.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
@@ -20,6 +20,8 @@ import { Link } from '../bpf/link.js';
 import type { BpfObject } from '../bpf/object.js';
 import { processStartTime } from '../kernel/proc-state.js';
 import { GoSymbols, GoSymbolsError } from './go-symbols.js';
+import { BLINDNESS, Visibility, type Blindness } from './visibility.js';
+import type { BpfMap } from '../bpf/map.js';
 import { closeMem } from './proc-mem.js';
 import { probeTargets, type ProbeTarget, type ProbeWants } from './targets.js';
 
@@ -44,6 +46,16 @@ interface Attached {
 
 /** Maps of the recv object keyed by (g, tgid) (struct zgo_key: tgid at byte 8). */
 const GO_READ_MAPS = ['ziriz_go_tls_reads', 'ziriz_go_fd_reads', 'ziriz_go_peer'] as const;
+
+/** The executable of `pid` as the agent opens it (/proc/PID/root/...), or '' when it is no file there. */
+function exeInRoot(pid: number): string {
+  try {
+    const p = `/proc/${pid}/root${readlinkSync(`/proc/${pid}/exe`)}`;
+    return statSync(p).isFile() ? p : '';
+  } catch {
+    return '';
+  }
+}
 
 /** device:inode of the program a process runs; '' when it cannot be read (gone, kernel thread). */
 export function programOf(pid: number): string {
@@ -70,6 +82,10 @@ export function parseProbePin(name: string): { pid: number; start: string } | nu
 export class ProbeManager {
   private readonly byPid = new Map<number, Attached>();
   private readonly goSaid = new Set<string>();
+  /** Go programs the helper could not read (by path): not probed, and not visible. */
+  private readonly goUnreadable = new Set<string>();
+  private readonly visibility = new Visibility();
+  private readonly blindPids = new Map<number, Blindness>();
   failures = 0;
 
   /**
@@ -87,6 +103,8 @@ export class ProbeManager {
     private readonly pinDir?: string,
     private readonly wants: (pid: number) => ProbeWants = () => OUTBOUND_ONLY,
     private readonly go: GoSymbols = new GoSymbols(),
+    /** ziriz_blind (tgid -> why): processes whose calls ziriz cannot see (visibility gate); absent: no gate. */
+    private readonly blind?: BpfMap,
   ) {
     if (pinDir) mkdirSync(pinDir, { recursive: true });
   }
@@ -154,7 +172,14 @@ export class ProbeManager {
     const links: Link[] = [];
     const pins: string[] = [];
     let go = false;
-    for (const t of probeTargets(pid, w, this.plaintext, (path) => this.goProgram(path))) {
+    let exportsSsl = false;
+    const goRead = { found: false }; // set by the callback below
+    const exePath = exeInRoot(pid);
+    for (const t of probeTargets(pid, w, this.plaintext, (path) => {
+      const g = this.goProgram(path);
+      goRead.found = g !== null && g.functions.size > 0;
+      return g;
+    })) {
       if (t.offset !== undefined) go = true;
       const obj = this.objectFor(t);
       if (!obj) continue;
@@ -162,6 +187,7 @@ export class ProbeManager {
         const at = t.offset !== undefined ? { offset: t.offset } : { symbol: t.symbol };
         const link = obj.attachUprobe({ program: t.program, binary: t.binary, ...at, pid, ...(t.retprobe ? { retprobe: true } : {}) });
         links.push(link);
+        if (t.binary === exePath && t.program === 'ziriz_ssl_write') exportsSsl = true;
         // No start time: the process is going; its link ends with this agent rather than leave a pin nobody can match.
         if (this.pinDir && start !== '') pins.push(...this.pin(link, join(this.pinDir, `${pid}-${start}-${links.length}`)));
       } catch (e: unknown) {
@@ -172,7 +198,30 @@ export class ProbeManager {
       }
     }
     this.byPid.set(pid, { links, start, exe, pins, want: wantKey(w), go });
+    if (exePath) this.markVisibility(pid, exePath, { go: goRead.found ? 'readable' : this.goUnreadable.has(exePath) ? 'unreadable' : null, exportsSsl });
     return links.length;
+  }
+
+  /** Why process `pid` cannot be seen (undefined: it can), as the kernel's gate has it. */
+  blindness(pid: number): Blindness | undefined {
+    return this.blindPids.get(pid);
+  }
+
+  private markVisibility(pid: number, exePath: string, facts: Parameters<Visibility['blindness']>[1]): void {
+    const why = this.visibility.blindness(exePath, facts);
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(pid);
+    try {
+      if (why) {
+        this.blind?.set(key, Buffer.from([BLINDNESS[why]]));
+        this.blindPids.set(pid, why);
+      } else {
+        this.blindPids.delete(pid);
+        this.blind?.delete(key); // also an entry an earlier agent left for a reused pid
+      }
+    } catch (e: unknown) {
+      this.log('warn', 'visibility gate not updated', { pid, error: errorMessage(e) });
+    }
   }
 
   /** The Go program at `path` (null: not Go, or one the helper cannot read: said once per file). */
@@ -180,6 +229,7 @@ export class ProbeManager {
     try {
       return this.go.inspect(path);
     } catch (e: unknown) {
+      this.goUnreadable.add(path);
       const key = e instanceof GoSymbolsError ? e.path : path;
       if (!this.goSaid.has(key)) {
         this.goSaid.add(key);
@@ -216,6 +266,16 @@ export class ProbeManager {
     this.byPid.delete(pid);
     closeMem(pid);
     if (a?.go) this.forgetGoReads(pid);
+    if (this.blind) {
+      this.blindPids.delete(pid);
+      const key = Buffer.alloc(4);
+      key.writeUInt32LE(pid);
+      try {
+        this.blind.delete(key);
+      } catch {
+        // gone already
+      }
+    }
     for (const l of a?.links ?? []) {
       try {
         if (a?.pins.length) l.unpin();

@@ -30,6 +30,8 @@ export const VERDICT_REASONS = [
   'HTTPRequestAudited',
   'UnparsableCall',
   'HoldEscaped',
+  'CallNotVisible',
+  'CallNotVisibleAudited',
   'ExecBlocked',
   'ExecAudited',
   'FileOpenBlocked',

@@ -5,6 +5,9 @@
 //	  one session over Streamable HTTP (HTTPS when URL says so, trusting
 //	  CAFILE); each call's outcome printed as a JSON line
 //	  {"tool","ok","text","error"}; "ready" first, "done" last.
+//	go-mcp loop URL CAFILE TOOL SECONDS ARGS_JSON
+//	  one session calling TOOL for SECONDS after 20 warm-up calls; prints
+//	  "calls errors seconds" (the benchmark clients' format).
 //	go-mcp server ADDR CERT KEY SIDE_EFFECTS
 //	  Streamable HTTP on ADDR at /mcp (TLS when CERT is not "-"), tools
 //	  get_customer, get_all_customers, delete_customer; every execution
@@ -37,6 +40,8 @@ func main() {
 		client(os.Args[2:])
 	case "server":
 		server(os.Args[2:])
+	case "loop":
+		loop(os.Args[2:])
 	default:
 		fail("unknown mode " + os.Args[1])
 	}
@@ -54,13 +59,11 @@ type outcome struct {
 	Error string `json:"error,omitempty"`
 }
 
-func client(args []string) {
-	if len(args) < 2 {
-		fail("usage: go-mcp client URL CAFILE TOOL=ARGS_JSON...")
-	}
+// session connects to url (trusting the PEM file caFile, "-": plain HTTP or the system roots).
+func session(ctx context.Context, url, caFile string) *mcp.ClientSession {
 	hc := &http.Client{Timeout: 15 * time.Second}
-	if args[1] != "-" {
-		pem, err := os.ReadFile(args[1])
+	if caFile != "-" {
+		pem, err := os.ReadFile(caFile)
 		if err != nil {
 			fail(err.Error())
 		}
@@ -68,13 +71,55 @@ func client(args []string) {
 		pool.AppendCertsFromPEM(pem)
 		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	c := mcp.NewClient(&mcp.Implementation{Name: "go-mcp-client", Version: "1.0.0"}, nil)
-	s, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: args[0], HTTPClient: hc, MaxRetries: -1}, nil)
+	s, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc, MaxRetries: -1}, nil)
 	if err != nil {
 		fail("connect: " + err.Error())
 	}
+	return s
+}
+
+func loop(args []string) {
+	if len(args) != 5 {
+		fail("usage: go-mcp loop URL CAFILE TOOL SECONDS ARGS_JSON")
+	}
+	seconds, err := time.ParseDuration(args[3] + "s")
+	if err != nil {
+		fail(err.Error())
+	}
+	var a map[string]any
+	if err := json.Unmarshal([]byte(args[4]), &a); err != nil {
+		fail(err.Error())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), seconds+60*time.Second)
+	defer cancel()
+	s := session(ctx, args[0], args[1])
+	defer s.Close()
+	call := func() bool {
+		res, err := s.CallTool(ctx, &mcp.CallToolParams{Name: args[2], Arguments: a})
+		return err == nil && !res.IsError
+	}
+	for i := 0; i < 20; i++ {
+		call()
+	}
+	calls, errors := 0, 0
+	t0 := time.Now()
+	for time.Since(t0) < seconds {
+		if !call() {
+			errors++
+		}
+		calls++
+	}
+	fmt.Printf("%d %d %.3f\n", calls, errors, time.Since(t0).Seconds())
+}
+
+func client(args []string) {
+	if len(args) < 2 {
+		fail("usage: go-mcp client URL CAFILE TOOL=ARGS_JSON...")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := session(ctx, args[0], args[1])
 	defer s.Close()
 	fmt.Println("ready")
 	enc := json.NewEncoder(os.Stdout)

@@ -109,7 +109,7 @@ describe('node agent: plans of servers with inbound rules', () => {
     const plan = onlyPlan(d);
     expect(plan.role).to.equal('agent');
     const v = decodeIdentityValue(d.identities.get('11') ?? Buffer.alloc(0));
-    expect(v.coverEnforce).to.equal(Cover.MCP | Cover.IN_MCP | Cover.IN_A2A | Cover.IN_HTTP);
+    expect(v.coverEnforce).to.equal(Cover.MCP | Cover.VISIBLE | Cover.IN_MCP | Cover.IN_A2A | Cover.IN_HTTP);
     const entries = [...d.calls.values()].map(decodeCallEntry);
     expect([...new Set(entries.map((e) => e.kind))].sort()).to.deep.equal([CallKind.MCP_TOOL, CallKind.IN_MCP_TOOL, CallKind.IN_A2A_METHOD, CallKind.IN_HTTP_ROUTE]);
     // the outbound rule is not an inbound one, and the other way round

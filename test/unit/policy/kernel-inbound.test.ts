@@ -124,12 +124,17 @@ describe('policy/kernel: inbound ziriz_calls entries and cover bits', () => {
       ['inbound mcp enforced', [{ inbound: { mcp: {} } }], { enforce: Cover.IN_MCP, audit: 0 }],
       ['inbound, all three, enforced', [{ inbound: { mcp: {}, a2a: {}, http: { routes: [] } } }], { enforce: Cover.IN_MCP | Cover.IN_A2A | Cover.IN_HTTP, audit: 0 }],
       ['inbound audited', [{ mode: 'Audit', inbound: { mcp: {}, http: { routes: [] } } }], { enforce: 0, audit: Cover.IN_MCP | Cover.IN_HTTP }],
-      ['outbound enforced, inbound audited', [{ mcp: {} }, { mode: 'Audit', inbound: { a2a: {} } }], { enforce: Cover.MCP, audit: Cover.IN_A2A }],
-      ['outbound audited, inbound enforced', [{ mode: 'Audit', http: { routes: [] } }, { inbound: { http: { routes: [] } } }], { enforce: Cover.IN_HTTP, audit: Cover.HTTP }],
+      // outbound call categories bring the visibility gate (VISIBLE) in their mode
+      ['outbound enforced, inbound audited', [{ mcp: {} }, { mode: 'Audit', inbound: { a2a: {} } }], { enforce: Cover.MCP | Cover.VISIBLE, audit: Cover.IN_A2A }],
+      ['outbound audited, inbound enforced', [{ mode: 'Audit', http: { routes: [] } }, { inbound: { http: { routes: [] } } }], { enforce: Cover.IN_HTTP, audit: Cover.HTTP | Cover.VISIBLE }],
       // Enforce wins over Audit for the same inbound category
       ['inbound enforced and audited', [{ inbound: { mcp: {} } }, { mode: 'Audit', inbound: { mcp: {} } }], { enforce: Cover.IN_MCP, audit: 0 }],
       // outbound coverage does not give inbound bits
-      ['outbound only', [{ mcp: {}, a2a: {}, http: { routes: [] }, egress: {} }], { enforce: Cover.EGRESS | Cover.MCP | Cover.A2A | Cover.HTTP, audit: 0 }],
+      ['outbound only', [{ mcp: {}, a2a: {}, http: { routes: [] }, egress: {} }], { enforce: Cover.EGRESS | Cover.MCP | Cover.A2A | Cover.HTTP | Cover.VISIBLE, audit: 0 }],
+      ['egress only: no gate', [{ egress: {} }], { enforce: Cover.EGRESS, audit: 0 }],
+      ['visibility EgressOnly: no gate', [{ visibility: 'EgressOnly', mcp: {} }], { enforce: Cover.MCP, audit: 0 }],
+      // the stricter wins: one policy without EgressOnly keeps the gate
+      ['EgressOnly in one policy of two', [{ visibility: 'EgressOnly', mcp: {} }, { http: { routes: [] } }], { enforce: Cover.MCP | Cover.HTTP | Cover.VISIBLE, audit: 0 }],
     ];
     for (const [comment, specs, bits] of rows) {
       it(comment, () => {

@@ -218,7 +218,7 @@ describe('policy/kernel: ziriz_identity value', () => {
       { mode: 'Audit', http: {}, mcp: {} },
     );
     const v = identityValue(s, { identityId: 5, policyId: 6, role: Role.AGENT });
-    expect(v).to.deep.equal({ identityId: 5, policyId: 6, coverEnforce: Cover.MCP | Cover.EGRESS, coverAudit: Cover.HTTP, role: Role.AGENT, action: Action.KILL });
+    expect(v).to.deep.equal({ identityId: 5, policyId: 6, coverEnforce: Cover.MCP | Cover.EGRESS | Cover.VISIBLE, coverAudit: Cover.HTTP, role: Role.AGENT, action: Action.KILL });
     const bytes = encodeIdentityValue(v);
     expect(bytes.length).to.equal(ziriz_identity.size);
     expect(decodeIdentityValue(bytes)).to.deep.equal(v);
