@@ -2,15 +2,18 @@
  * A plaintext HTTP client built against musl libc (the C library of Alpine
  * images): connects to 127.0.0.1:argv[1], sends the bytes of file argv[2]
  * with one write(2) through musl's write, prints what the server answered
- * (until it closes, at most 3 s). Loopback only. Built by the test with
- * musl-gcc.
+ * (until it closes, at most 3 s). With a third argument "fork", all of it
+ * is done by a child it forks (no exec), the parent waiting for it. Loopback
+ * only. Built by the tests with musl-gcc (and gcc, for the fork case).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -23,6 +26,19 @@ int main(int argc, char **argv)
 	FILE *f;
 	int s;
 
+	if (argc == 4 && strcmp(argv[3], "fork") == 0) {
+		pid_t child = fork();
+		int status = 0;
+
+		if (child < 0)
+			return 2;
+		if (child > 0) {
+			if (waitpid(child, &status, 0) < 0)
+				return 2;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+		}
+		argc = 3; /* the child goes on alone */
+	}
 	if (argc != 3 || !(f = fopen(argv[2], "rb")))
 		return 2;
 	n = fread(req, 1, sizeof(req), f);

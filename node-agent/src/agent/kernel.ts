@@ -84,7 +84,10 @@ export class NodeKernel {
     }
     try {
       // Hold new processes at exec only when their probes can be attached.
-      const globals = spec.object === 'tp_sched_exec' && this.objects.has('uprobe_ssl_write') ? { ziriz_exec_hold: Buffer.from([1]) } : undefined;
+      const probed = this.objects.has('uprobe_ssl_write');
+      const globals = !probed ? undefined
+        : spec.object === 'tp_sched_exec' ? { ziriz_exec_hold: Buffer.from([1]) }
+          : spec.object === 'tp_fork_hold' ? { ziriz_fork_hold_on: Buffer.from([1]) } : undefined;
       const obj = BpfObject.load(bpfObject(spec.object), {
         pinRoot: this.opts.pinRoot,
         ...(globals ? { globals } : {}),
