@@ -89,8 +89,9 @@ function needsOf(set: CompiledPolicySet | null, facts: PodFacts): HookName[] {
   const needs: HookName[] = [];
   if (covers(set, 'egress')) needs.push('egress-cgroup', ...(facts.hostNetwork ? [] : ['egress-tc' as const]));
   const w = probeWants(set);
-  // exec-hold: a new process of the pod is stopped until its probes are attached (else it runs unprobed a while)
-  if (w.outbound || w.inbound) needs.push('tls-uprobes', 'exec-hold');
+  // exec-hold: a new process of the pod is stopped until its probes are attached (else it runs unprobed a while);
+  // fork-hold: the same for a child forked without exec (else it runs with none of its parent's pid-filtered probes)
+  if (w.outbound || w.inbound) needs.push('tls-uprobes', 'exec-hold', 'fork-hold');
   if (set.process.length > 0 || set.files.length > 0) needs.push('lsm-file-exec-socket');
   return needs;
 }

@@ -34,7 +34,7 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'cgroup_sendmsg4', program: 'ziriz_sendmsg4', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv4 sendmsg() (UDP)' },
   { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv6 sendmsg() (UDP)' },
   { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf', enforces: 'new processes held until their probes are attached; pods keyed at their first exec' },
-  { object: 'tp_fork_hold', program: 'ziriz_fork_hold', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf', enforces: 'children forked without exec held until their probes are attached (bpf_send_signal_task, 6.13+)' },
+  { object: 'tp_fork_hold', program: 'ziriz_fork_hold', attach: 'tp_btf', hook: 'fork-hold', feature: 'tp_btf', enforces: 'children forked without exec held until their probes are attached (bpf_send_signal_task, 6.13+)' },
   // after tp_sched_exec: a new pod's cgroup is keyed before its deny list is checked
   { object: 'tp_exec_deny', program: 'ziriz_exec_deny', attach: 'tp_btf', hook: 'exec-kill', feature: 'tp_btf', enforces: 'process.deny where LSM is unavailable (kill at exec)' },
   { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc', enforces: 'egress dropped at the pod veth' },

@@ -14,6 +14,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { libKind } from './targets.js';
 
 export const BLINDNESS = { static: 1, go: 2, rustls: 3, jvm: 4 } as const;
 export type Blindness = keyof typeof BLINDNESS;
@@ -83,6 +84,9 @@ export class Visibility {
     if (facts.go === 'unreadable') return 'go';
     const name = basename(path);
     if (name === 'java' || name === 'dotnet' || path.includes('/jvm/')) return 'jvm';
+    // A dynamic loader run as the program (`ld-musl-x86_64.so.1 prog`, `ld-linux-x86-64.so.2 prog`): no
+    // PT_INTERP of its own, but it is the C library ziriz probes, and it maps the program's libraries.
+    if (libKind(path) === 'libc' || /^ld-linux[-.a-z0-9_]*\.so(\.\d+)*$/.test(name)) return null;
     let key: string;
     let size: number;
     try {

@@ -75,6 +75,8 @@ export type HookName =
   | 'egress-tc'
   | 'tls-uprobes'
   | 'exec-hold'
+  /** children forked without exec held until probed (bpf_send_signal_task, 6.13+) */
+  | 'fork-hold'
   | 'exec-kill'
   | 'lsm-file-exec-socket';
 

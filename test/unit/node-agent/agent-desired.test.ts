@@ -87,7 +87,7 @@ describe('node agent: desired kernel state', () => {
     expect([...host.plans.values()][0]!.needs).to.deep.equal(['egress-cgroup']);
     const mcpOnly = desiredKernel(input([{ facts: facts('m'), resolution: resolution(51n) }], [policy('mcp', { mcp: { tools: [{ name: 'get_customer', effect: 'Allow' }] } })]));
     expect(mcpOnly.tc.size).to.equal(0);
-    expect([...mcpOnly.plans.values()][0]!.needs).to.deep.equal(['tls-uprobes', 'exec-hold']);
+    expect([...mcpOnly.plans.values()][0]!.needs).to.deep.equal(['tls-uprobes', 'exec-hold', 'fork-hold']);
   });
 
   it('resolves egress peers named by selector into host prefixes', () => {

@@ -67,7 +67,7 @@ describe('node agent: plans of servers with inbound rules', () => {
     it('is an MCP server that needs the TLS probes (and the exec hold that attaches them) and nothing else', () => {
       expect(plan.role).to.equal('mcp-server');
       expect(plan.error).to.equal(undefined);
-      expect(plan.needs).to.deep.equal(['tls-uprobes', 'exec-hold']);
+      expect(plan.needs).to.deep.equal(['tls-uprobes', 'exec-hold', 'fork-hold']);
       expect(d.tc.size, 'no egress rules: no TC filter').to.equal(0);
       expect(d.egress.size).to.equal(0);
     });

@@ -43,7 +43,7 @@ describe('node agent: protection condition', () => {
   });
 
   it('waits for the TC filter and the per-process probes', () => {
-    const hooks = { attached: new Set(['egress-cgroup', 'egress-tc', 'tls-uprobes', 'exec-hold'] as const), degraded: [], tcInPlace: new Set<number>(), probedPods: new Set<string>() };
+    const hooks = { attached: new Set(['egress-cgroup', 'egress-tc', 'tls-uprobes', 'exec-hold', 'fork-hold'] as const), degraded: [], tcInPlace: new Set<number>(), probedPods: new Set<string>() };
     const p = protectionOf(plan({ egress: { rules: [{ effect: 'Allow', to: [{ cidr: '10.0.0.0/8' }] }] }, mcp: { tools: [{ name: 'x', effect: 'Allow' }] } }), pod, hooks);
     expect(p.protected).to.equal(false);
     expect(p.degraded.map((d) => d.hook).sort()).to.deep.equal(['egress-tc', 'tls-uprobes']);
@@ -52,18 +52,25 @@ describe('node agent: protection condition', () => {
   it('is False (HooksDegraded) when a program of a hook it needs did not load, naming the program and what is not enforced', () => {
     // As NodeKernel reports a failed program: its hook is not attached, and degraded with why.
     const notLoaded = { hook: 'tls-uprobes' as const, why: 'ziriz_libc_write not loaded (load: Argument list too long [E2BIG]): plaintext MCP/A2A/HTTP calls (libc write/send) not enforced' };
-    const hooks = { attached: new Set(['egress-cgroup', 'exec-hold'] as const), degraded: [notLoaded], tcInPlace: new Set<number>(), probedPods: new Set<string>(['u1']) };
+    const hooks = { attached: new Set(['egress-cgroup', 'exec-hold', 'fork-hold'] as const), degraded: [notLoaded], tcInPlace: new Set<number>(), probedPods: new Set<string>(['u1']) };
     const p = protectionOf(plan({ mcp: { tools: [{ name: 'x', effect: 'Allow' }] } }), pod, hooks);
     expect(p).to.include({ protected: false, reason: 'HooksDegraded' });
     expect(p.degraded).to.deep.equal([notLoaded]);
-    expect(p.attached).to.deep.equal(['exec-hold']);
+    expect(p.attached).to.deep.equal(['exec-hold', 'fork-hold']);
   });
 
   it('needs the exec hold with the probes: without it a new process runs unprobed, so the pod is not protected', () => {
-    const hooks = { attached: new Set(['tls-uprobes'] as const), degraded: [{ hook: 'exec-hold' as const, why: 'ziriz_sched_exec not loaded' }], tcInPlace: new Set<number>(), probedPods: new Set<string>(['u1']) };
+    const hooks = { attached: new Set(['tls-uprobes', 'fork-hold'] as const), degraded: [{ hook: 'exec-hold' as const, why: 'ziriz_sched_exec not loaded' }], tcInPlace: new Set<number>(), probedPods: new Set<string>(['u1']) };
     const p = protectionOf(plan({ mcp: { tools: [{ name: 'x', effect: 'Allow' }] } }), pod, hooks);
     expect(p).to.include({ protected: false, reason: 'HooksDegraded' });
     expect(p.degraded.map((d) => d.hook)).to.deep.equal(['exec-hold']);
+  });
+
+  it('needs the fork hold with the probes: before 6.13 a forked child runs unprobed, so the pod is not protected', () => {
+    const hooks = { attached: new Set(['tls-uprobes', 'exec-hold'] as const), degraded: [{ hook: 'fork-hold' as const, why: 'ziriz_fork_hold not loaded (load: EINVAL)' }], tcInPlace: new Set<number>(), probedPods: new Set<string>(['u1']) };
+    const p = protectionOf(plan({ mcp: { tools: [{ name: 'x', effect: 'Allow' }] } }), pod, hooks);
+    expect(p).to.include({ protected: false, reason: 'HooksDegraded' });
+    expect(p.degraded.map((d) => d.hook)).to.deep.equal(['fork-hold']);
   });
 
   it('names no substitute that is not in force: process.deny without LSM and without the exec-kill program is not enforced', () => {

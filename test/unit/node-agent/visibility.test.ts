@@ -43,6 +43,9 @@ describe('node-agent: which programs ziriz cannot see (visibility gate)', () => 
     const rust = Buffer.concat([elf([3, 1]), Buffer.alloc(3 << 20), Buffer.from('/cargo/registry/src/rustls-0.23.31/src/conn.rs')]);
     expect(v.blindness(file('rusty', rust), none)).to.equal('rustls');
     expect(v.blindness(file('script', Buffer.from('#!/bin/sh\n')), none)).to.equal(null);
+    // A dynamic loader run as the program (no PT_INTERP of its own): the C library ziriz probes.
+    expect(v.blindness(file('ld-musl-x86_64.so.1', elf([1])), none)).to.equal(null);
+    expect(v.blindness(file('ld-linux-x86-64.so.2', elf([1])), none)).to.equal(null);
   });
 
   it('Go programs: seen when ziriz-gosym read them, blind when it could not; Java and .NET runtimes are blind', () => {
