@@ -59,11 +59,7 @@ int ziriz_libc_go_fd_write(struct pt_regs *ctx)
 SEC("uprobe")
 int ziriz_libc_go_fd_close(struct pt_regs *ctx)
 {
-	int fd = zgo_sysfd(ZGO_ARG1(ctx));
-
-	if (fd >= 0)
-		zconn_forget((bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd);
-	return 0;
+	return zgo_fd_forget(ctx);
 }
 
 SEC("uprobe")

@@ -53,4 +53,14 @@ static __always_inline int zgo_sysfd(__u64 pfd)
 	return fd < 0 || fd > 0x7fffffff ? -1 : (int)fd;
 }
 
+/* internal/poll.(*FD).Close entry: the plaintext connection's judged state goes with its descriptor (needs call.h). */
+static __always_inline int zgo_fd_forget(struct pt_regs *ctx)
+{
+	int fd = zgo_sysfd(ZGO_ARG1(ctx));
+
+	if (fd >= 0)
+		zconn_forget((bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd);
+	return 0;
+}
+
 #endif

@@ -18,27 +18,8 @@ import { REPO } from '../support/kustomize.js';
 import { TestNetns, vethPair } from '../support/netns.js';
 import { Processes } from '../support/processes.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
-import { toolPolicy, toolText } from '../support/tool-policy.js';
+import { inboundPolicyFor, toolPolicy, toolText } from '../support/tool-policy.js';
 
-const inboundPolicy = {
-  apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'customers-inbound', namespace: 'payments' },
-  spec: {
-    selector: { matchLabels: { app: 'customer-mcp' } },
-    inbound: {
-      callers: [
-        { name: 'office', cidr: '10.251.17.0/24' },
-        { name: 'batch', selector: { matchLabels: { app: 'batch-job' } } },
-      ],
-      mcp: {
-        tools: [
-          { name: 'get_customer' },
-          { name: 'get_all_customers', callers: ['office'], arguments: { filter: { notIn: ['none'] } } },
-          { name: 'delete_customer', callers: ['batch'] },
-        ],
-      },
-    },
-  },
-};
 const agentPolicy = toolPolicy({ mcp: { tools: [{ name: 'get_customer' }, { name: 'delete_customer' }] } });
 
 for (const scene of [
@@ -72,7 +53,7 @@ for (const scene of [
       vethPair({ ns: srv, name: `zgs-a${scene.net}`, addrs: [`${sub(0)}.1/24`] }, { ns: a, name: 'za', addrs: [`${sub(0)}.2/24`] });
       vethPair({ ns: srv, name: `zgs-b${scene.net}`, addrs: [`${sub(1)}.1/24`] }, { ns: b, name: 'zb', addrs: [`${sub(1)}.2/24`] });
       vethPair({ ns: srv, name: `zgs-c${scene.net}`, addrs: [`${sub(2)}.1/24`] }, { ns: c, name: 'zc', addrs: [`${sub(2)}.2/24`] });
-      const policy = JSON.parse(JSON.stringify(inboundPolicy).replace('10.251.17.0/24', `${sub(0)}.0/24`)) as unknown;
+      const policy = inboundPolicyFor(`${sub(0)}.0/24`);
       const ips = [`${sub(0)}.1`, `${sub(1)}.1`, `${sub(2)}.1`];
       await rig.start([policy, agentPolicy], {
         tls: scene.tls,

@@ -15,14 +15,10 @@ import { join } from 'node:path';
 import { need, needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
-import { toolPolicy as policy } from '../support/tool-policy.js';
+import { rawToolRequest, toolPolicy as policy } from '../support/tool-policy.js';
 
 const MUSL_LIBC = '/usr/lib/x86_64-linux-musl/libc.so';
 
-function request(tool: string, id: number): string {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { id } } });
-  return `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-}
 
 describe('kernel: plaintext calls of a musl-linked program (Alpine libc)', function () {
   this.timeout(180_000);
@@ -51,7 +47,7 @@ describe('kernel: plaintext calls of a musl-linked program (Alpine libc)', funct
     it(`${what}: the denied call never runs, the allowed one does`, async () => {
       const send = async (tool: string, id: number): Promise<string> => {
         const file = join(dir, `${tool}.http`);
-        writeFileSync(file, request(tool, id));
+        writeFileSync(file, rawToolRequest(tool, id));
         const cmd = [...argv(join(dir, 'musl-writer')), String(rig.serverPort), file];
         const p = rig.procs.start('sh', ['-c', `echo $$ > ${rig.cgroupPath}/cgroup.procs && exec "$@"`, 'sh', ...cmd]);
         const fin = await rig.procs.wait(p, 20_000);

@@ -16,29 +16,11 @@ import { needRoot } from '../support/gate.js';
 import { waitFor } from '../support/processes.js';
 import { TestNetns, vethPair } from '../support/netns.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
-import { toolPolicy, toolText } from '../support/tool-policy.js';
+import { inboundPolicyFor, toolPolicy, toolText } from '../support/tool-policy.js';
 
 const WRITER = join(REPO, 'dist/test/apps/raw-writer.js');
 
-const inboundPolicy = {
-  apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'customers-inbound', namespace: 'payments' },
-  spec: {
-    selector: { matchLabels: { app: 'customer-mcp' } },
-    inbound: {
-      callers: [
-        { name: 'office', cidr: '10.251.7.0/24' },
-        { name: 'batch', selector: { matchLabels: { app: 'batch-job' } } },
-      ],
-      mcp: {
-        tools: [
-          { name: 'get_customer' },
-          { name: 'get_all_customers', callers: ['office'], arguments: { filter: { notIn: ['none'] } } },
-          { name: 'delete_customer', callers: ['batch'] },
-        ],
-      },
-    },
-  },
-};
+const inboundPolicy = inboundPolicyFor('10.251.7.0/24');
 
 // The protected agent may delete customers by its own policy; the server's inbound rules are for other callers.
 const agentPolicy = toolPolicy({ mcp: { tools: [{ name: 'get_customer' }, { name: 'delete_customer' }] } });

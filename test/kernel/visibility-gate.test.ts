@@ -17,12 +17,8 @@ import { join } from 'node:path';
 import { need, needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
-import { toolPolicy as policy } from '../support/tool-policy.js';
+import { rawToolRequest, toolPolicy as policy } from '../support/tool-policy.js';
 
-function request(tool: string, id: number): string {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { id } } });
-  return `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-}
 
 describe('kernel: the visibility gate (a program ziriz cannot see may not connect while the pod is judged)', function () {
   this.timeout(180_000);
@@ -35,7 +31,7 @@ describe('kernel: the visibility gate (a program ziriz cannot see may not connec
     const src = join(REPO, 'test/apps/musl-writer.c');
     execFileSync('musl-gcc', ['-O2', '-static', '-o', join(dir, 'static-writer'), src]);
     execFileSync('musl-gcc', ['-O2', '-o', join(dir, 'dynamic-writer'), src]);
-    for (const [tool, id] of [['get_customer', 1], ['delete_customer', 9]] as const) writeFileSync(join(dir, `${tool}.http`), request(tool, id));
+    for (const [tool, id] of [['get_customer', 1], ['delete_customer', 9]] as const) writeFileSync(join(dir, `${tool}.http`), rawToolRequest(tool, id));
   });
 
   after(() => {

@@ -17,6 +17,24 @@ function explain(plan: PodPlan | undefined, rule: RuleInfo | undefined): string 
   return `${rule.kind === 'deny' ? 'denied' : 'matched'} by ${rule.path} of ${rule.policy}`;
 }
 
+/** What every verdict of an egress record says: who, where to, and what the pod's set does to a denial. */
+function egressBase(r: EgressRecord, attr: Attribution, now: Date, plan: PodPlan | undefined): Omit<Verdict, 'reason' | 'policy' | 'rule' | 'why'> {
+  const container = attr.container(r.hdr.cgroupId);
+  return {
+    kind: 'egress',
+    time: now,
+    verdict: r.verdict === KV.DENY ? 'deny' : 'audit',
+    pod: plan ? attr.identityOf(plan) : null,
+    ...(container ? { container } : {}),
+    pid: r.hdr.pid,
+    uid: r.hdr.uid,
+    comm: r.hdr.comm,
+    cgroupId: r.hdr.cgroupId,
+    target: `${r.family === 10 ? `[${r.daddr}]` : r.daddr}:${r.dport}/${PROTO[r.proto] ?? String(r.proto)}`,
+    ...(plan?.set ? { action: plan.set.action } : {}),
+  };
+}
+
 /**
  * A TCP connect refused by the visibility gate: the process's calls cannot
  * be seen (`why`: what it is, from the probe manager, when known).
@@ -24,24 +42,12 @@ function explain(plan: PodPlan | undefined, rule: RuleInfo | undefined): string 
 function notVisibleVerdict(r: EgressRecord, attr: Attribution, now: Date, why: string | undefined): Verdict {
   const plan = attr.plan(r.hdr.identityId);
   const deny = r.verdict === KV.DENY;
-  const container = attr.container(r.hdr.cgroupId);
-  const policies = plan?.set?.policies.map((p) => `${p.namespace}/${p.name}`).join(', ') ?? '';
   return {
+    ...egressBase(r, attr, now, plan),
     reason: deny ? 'CallNotVisible' : 'CallNotVisibleAudited',
-    kind: 'egress',
-    time: now,
-    verdict: deny ? 'deny' : 'audit',
-    pod: plan ? attr.identityOf(plan) : null,
-    ...(container ? { container } : {}),
-    pid: r.hdr.pid,
-    uid: r.hdr.uid,
-    comm: r.hdr.comm,
-    cgroupId: r.hdr.cgroupId,
-    policy: policies,
+    policy: plan?.set?.policies.map((p) => `${p.namespace}/${p.name}`).join(', ') ?? '',
     rule: 'spec.visibility',
     why: `ziriz cannot see the calls of ${r.hdr.comm} (${why ?? 'a program ziriz has no probe for'}): its TCP connects are ${deny ? 'refused' : 'reported'} while the pod's calls are judged; spec.visibility: EgressOnly accepts egress-only protection for it`,
-    target: `${r.family === 10 ? `[${r.daddr}]` : r.daddr}:${r.dport}/${PROTO[r.proto] ?? String(r.proto)}`,
-    ...(plan?.set ? { action: plan.set.action } : {}),
   };
 }
 
@@ -51,28 +57,14 @@ export function egressVerdict(r: EgressRecord, attr: Attribution, now: Date, bli
   const plan = attr.plan(r.hdr.identityId);
   const rule = ruleOf(plan?.set ?? null, r.ruleId, 'egress');
   const peer = attr.peer(r.daddr);
-  const deny = r.verdict === KV.DENY;
-  const target = `${r.family === 10 ? `[${r.daddr}]` : r.daddr}:${r.dport}/${PROTO[r.proto] ?? String(r.proto)}`;
   const where = r.hdr.op === 2 ? ` (packet dropped on the pod's veth, ifindex ${r.ifindex})` : '';
-  const why = explain(plan, rule);
-  const container = attr.container(r.hdr.cgroupId);
   return {
-    reason: deny ? 'EgressBlocked' : 'EgressAudited',
-    kind: 'egress',
-    time: now,
-    verdict: deny ? 'deny' : 'audit',
-    pod: plan ? attr.identityOf(plan) : null,
-    ...(container ? { container } : {}),
-    pid: r.hdr.pid,
-    uid: r.hdr.uid,
-    comm: r.hdr.comm,
-    cgroupId: r.hdr.cgroupId,
+    ...egressBase(r, attr, now, plan),
+    reason: r.verdict === KV.DENY ? 'EgressBlocked' : 'EgressAudited',
     policy: rule?.policy ?? '',
     rule: rule?.path ?? 'spec.egress',
-    why: `${why}${where}`,
-    target,
+    why: `${explain(plan, rule)}${where}`,
     ...(peer && 'pod' in peer ? { peer } : {}),
-    ...(plan?.set ? { action: plan.set.action } : {}),
     ...(peer && !('pod' in peer) ? { detail: { peerPod: `${peer.namespace}/${peer.name}` } } : {}),
   };
 }
