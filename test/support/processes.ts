@@ -34,8 +34,12 @@ export class Processes {
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        // let the pipes drain
-        setImmediate(() => { resolve({ code, signal, stdout, stderr }); });
+        // 'exit' can come before the pipes are drained: wait for 'close' (all output read), bounded in
+        // case a process the child started keeps the pipes open.
+        const done = (): void => { clearTimeout(drain); resolve({ code, signal, stdout, stderr }); };
+        const drain = setTimeout(done, 2_000);
+        if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) done();
+        else child.once('close', done);
       });
     });
   }
