@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'node-agent/native/build/**', 'eslint.config.js', '**/*.cjs'] },
+  // test/apps/mcp-2026: plain ES modules run by node as they are (a test subject with its own packages).
+  { ignores: ['dist/**', '**/node_modules/**', 'test/apps/mcp-2026/**', 'node-agent/native/build/**', 'eslint.config.js', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

@@ -376,7 +376,12 @@ static __always_inline __u16 zcovered(const struct zview *v)
 	return v->cover_enforce | v->cover_audit;
 }
 
-/* A2A method names: "message/..", "tasks/..", or v1 PascalCase (SendMessage, GetTask, ...). */
+/*
+ * A2A method names: "message/..", "tasks/..", "agent/.." (getAuthenticatedExtendedCard),
+ * or v1 PascalCase (SendMessage, GetTask, ...): as isA2aLikeMethod in core/policy/a2a-methods.ts.
+ * Looser than the agent's reading (first letter and the slash only): a name it
+ * takes for A2A that is not is looked up, found nowhere and checked by the agent.
+ */
 static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
 {
 	__u32 vstart = m->start;
@@ -386,7 +391,7 @@ static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
 		return 1;
 	if (c0 == 'm' && zat(d, vstart + 7) == '/')   /* message/ */
 		return 1;
-	if (c0 == 't' && zat(d, vstart + 5) == '/')   /* tasks/ */
+	if ((c0 == 't' || c0 == 'a') && zat(d, vstart + 5) == '/')   /* tasks/, agent/ */
 		return 1;
 	return 0;
 }
@@ -532,14 +537,14 @@ static __always_inline void zjudge_body(struct zjudge_req *rq, __u32 slot, __u32
 struct zhead_out {
 	__u64 cl;
 	__u32 end;
-	__u32 pad;
+	__u32 mcp_name;   /* a tools/call head's Mcp-Name value (offset past the colon); 0: none; ~0: repeated */
 };
 
 __noinline int zhead_captured(__u32 n, struct zhead_out *out)
 {
 	__u32 zero = 0;
 	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
-	__u32 end = 0;
+	__u32 end = 0, mcp_name = 0;
 	__u64 cl = 0;
 	__u8 why;
 
@@ -547,11 +552,47 @@ __noinline int zhead_captured(__u32 n, struct zhead_out *out)
 		return ZIRIZ_WHY_HEAD;
 	if (!e || n > ZIRIZ_DATA_MAX)
 		return ZIRIZ_WHY_HEAD;
-	why = zhead_parse(n, &end, &cl);
+	why = zhead_parse(n, &end, &cl, &mcp_name);
 	out->cl = cl;
 	out->end = end;
+	out->mcp_name = mcp_name;
 	return why;
 }
+
+/*
+ * Global: the name hash of a header value at captured byte `at` (blanks
+ * before it skipped; up to the CR), as call names are hashed (hash.h);
+ * 0 when it does not end inside the capture or is empty.
+ */
+__noinline __u64 zheader_value_hash(__u32 at, __u32 n)
+{
+	__u32 zero = 0;
+	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
+	__u64 h = ZIRIZ_FNV_OFFSET;
+	__u32 i = at, len = 0;
+
+	if (!e || n > ZIRIZ_DATA_MAX || at >= n)
+		return 0;
+	for (int k = 0; k < 4 && i < n && (zat(e->data, i) == ' ' || zat(e->data, i) == '\t'); k++)
+		i++;
+	for (int k = 0; k < 256; k++, i++, len++) {
+		__u8 c;
+
+		if (i >= n)
+			return 0;
+		c = zat(e->data, i);
+		if (c == '\r')
+			break;
+		if (len < ZIRIZ_NAME_HASH_MAX) {
+			h ^= c;
+			h *= ZIRIZ_FNV_PRIME;
+		}
+	}
+	if (len == 0 || (i < n && zat(e->data, i) != '\r'))
+		return 0;
+	return h ? h : 1;
+}
+
 
 static __always_inline void zset_conn(__u64 conn, __u64 sk, __u8 phase, __u64 remaining)
 {
@@ -566,6 +607,39 @@ static __always_inline void zuncertain(struct zjudge_req *rq, __u8 why)
 {
 	rq->j.verdict = ZIRIZ_VERDICT_CHECK;
 	rq->j.why = why;
+}
+
+/*
+ * MCP 2026-07-28: a tools/call head sent without its body names the tool
+ * in Mcp-Name. A tool the kernel denies by that name is held now, head
+ * and all: the agent rewrites the header and then the body to the same
+ * denied name (holds.ts), so that the server answers "tool not found",
+ * not a header/body mismatch. Returns 1 when held (rq->j set).
+ */
+static __always_inline int zjudge_mcp_name(struct zjudge_req *rq, __u32 at, __u32 n)
+{
+	struct zjudged route = rq->j;
+	__u64 hash;
+	int literal;
+
+	if (!at || !(zcovered(&rq->vw) & ZIRIZ_COVER_MCP))
+		return 0;
+	hash = at == 0xffffffff ? 0 : zheader_value_hash(at, n);
+	if (!hash) {
+		zuncertain(rq, ZIRIZ_WHY_HEAD);   /* repeated, blank or beyond the capture: the agent reads it */
+		return 1;
+	}
+	{
+		struct ziriz_call_key k = { .policy_id = rq->vw.policy_id, .kind = ZIRIZ_CALL_MCP_TOOL + rq->vw.kind_base, .name_hash = hash };
+
+		literal = bpf_map_lookup_elem(&ziriz_calls, &k) != NULL;
+	}
+	zlookup(&rq->vw, ZIRIZ_CALL_MCP_TOOL, hash, &rq->j);
+	/* Denied by name, or a name only the agent can judge (globs): held. A tool checked by its arguments is not: the body decides. */
+	if (rq->j.verdict == ZIRIZ_VERDICT_DENY || (!literal && rq->j.verdict == ZIRIZ_VERDICT_CHECK))
+		return 1;
+	rq->j = route;
+	return 0;
 }
 
 /*
@@ -648,8 +722,11 @@ static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, cons
 	if (body < h.cl) {
 		if (!rpc)
 			zset_conn(rq->conn, rq->sk, ZIRIZ_CONN_CONT, h.cl - body);
-		else if (body == 0)
+		else if (body == 0) {
+			if (zjudge_mcp_name(rq, h.mcp_name, n))
+				return;
 			zset_conn(rq->conn, rq->sk, ZIRIZ_CONN_BODY, h.cl);
+		}
 		else
 			zuncertain(rq, ZIRIZ_WHY_BODY);
 		return;

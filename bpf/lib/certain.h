@@ -81,8 +81,10 @@ struct zhead {
 	__u32 cl_count;
 	__u32 ct_seen;
 	__u64 cl;          /* Content-Length */
+	__u32 mcp_name;    /* offset just past "Mcp-Name:" (MCP 2026-07-28); 0: none */
 	__u8 why;          /* enum ziriz_hold_why, 0 while certain */
-	__u8 pad[7];
+	__u8 mcp_call;     /* "Mcp-Method: tools/call" seen */
+	__u8 pad[2];
 };
 
 /* The request line: method, origin-form target, " HTTP/1.1\r\n". */
@@ -194,6 +196,8 @@ static __always_inline int zhead_json_type(const __u8 *d, __u32 at, __u32 n)
 #define ZH_BAD_FRAMING 2ULL    /* encodings, upgrade, a Content-Type or Content-Length not certain */
 #define ZH_LENGTH 3ULL
 #define ZH_TYPE 4ULL
+#define ZH_MCP_NAME 5ULL       /* value: the offset past the colon */
+#define ZH_MCP_CALL 6ULL       /* Mcp-Method: tools/call */
 #define ZH_CODE(k) ((k) << 56)
 #define ZH_KIND(r) ((r) >> 56)
 #define ZH_VALUE(r) ((r) & ((1ULL << 56) - 1))
@@ -235,6 +239,20 @@ static __always_inline __u64 zhead_field_at(__u32 i, __u32 n)
 		ZC_MATCH(d, i, "upgrade:", ci, exact);
 		return ci ? ZH_CODE(ZH_BAD_FRAMING) : ZH_CODE(ZH_NONE);
 	}
+	if (c == 'm') {
+		ZC_MATCH(d, i, "mcp-name:", ci, exact);
+		if (ci)
+			return ZH_CODE(ZH_MCP_NAME) | (__u64)(i + 9);
+		ZC_MATCH(d, i, "mcp-method:", ci, exact);
+		if (!ci)
+			return ZH_CODE(ZH_NONE);
+		{
+			__u32 v = i + 11 + (zc_at(d, i + 11) == ' ' ? 1 : 0);
+
+			ZC_MATCH(d, v, "tools/call\r", ci, exact);
+			return exact ? ZH_CODE(ZH_MCP_CALL) : ZH_CODE(ZH_NONE);
+		}
+	}
 	return ZH_CODE(ZH_NONE);
 }
 
@@ -254,6 +272,10 @@ static __always_inline void zhead_field(struct zhead *h, __u32 i)
 		h->cl = ZH_VALUE(r);
 	} else if (k == ZH_TYPE && h->ct_seen++) {
 		h->why = ZIRIZ_WHY_FRAMING;
+	} else if (k == ZH_MCP_NAME) {
+		h->mcp_name = h->mcp_name ? 0xffffffff : (__u32)ZH_VALUE(r);   /* repeated: not read */
+	} else if (k == ZH_MCP_CALL) {
+		h->mcp_call = 1;
 	}
 }
 
@@ -370,7 +392,7 @@ static int zreqline_cb(__u32 i, void *ctx)
  * Parse the head of the `n` captured bytes. Returns 0 and fills `out` (end:
  * body offset, cl: Content-Length) when certain; else the reason.
  */
-static __always_inline __u8 zhead_parse(__u32 n, __u32 *end, __u64 *cl)
+static __always_inline __u8 zhead_parse(__u32 n, __u32 *end, __u64 *cl, __u32 *mcp_name)
 {
 	struct zcertain *st = zcertain_state();
 	const __u8 *d = zcertain_data();
@@ -399,6 +421,7 @@ static __always_inline __u8 zhead_parse(__u32 n, __u32 *end, __u64 *cl)
 		return ZIRIZ_WHY_HEAD;
 	*end = st->h.end;
 	*cl = st->h.cl;
+	*mcp_name = st->h.mcp_call ? st->h.mcp_name : 0;
 	return 0;
 }
 

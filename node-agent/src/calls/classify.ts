@@ -2,11 +2,13 @@
  * What calls a request makes, as the policy engine judges them: an HTTP
  * request whose body is JSON-RPC carries MCP tool calls (tools/call) or A2A
  * methods and is judged as those; any other request is an HTTP call. The
- * MCP Streamable HTTP headers (Mcp-Method, Mcp-Name) must agree with the body.
+ * MCP Streamable HTTP headers (Mcp-Method, Mcp-Name) must agree with the body
+ * (mcp-headers.ts).
  */
 import { decodeBody } from './decode.js';
 import type { HttpRequest } from './http.js';
-import { isA2aMethod, isJsonRpc, parseJsonRpc, readJson, rpcMessages, type RpcCall } from './jsonrpc.js';
+import { mcpHeaderProblem } from './mcp-headers.js';
+import { isA2aMethod, isJsonRpc, isMcpTaskRequest, parseJsonRpc, readJson, rpcMessages, type RpcCall } from './jsonrpc.js';
 
 export type Call =
   | { readonly kind: 'mcp'; readonly tool: string; readonly arguments: Readonly<Record<string, unknown>>; readonly host?: string }
@@ -38,7 +40,7 @@ function rpcCalls(calls: readonly RpcCall[], host: string | undefined): Classifi
       const name = c.params.name;
       if (typeof name !== 'string' || name === '') return { calls: out, problem: 'tools/call without a params.name string' };
       out.push(withHost({ kind: 'mcp' as const, tool: name, arguments: isObject(c.params.arguments) ? c.params.arguments : {} }, host));
-    } else if (isA2aMethod(c.method)) {
+    } else if (isA2aMethod(c.method) && !isMcpTaskRequest(c.method, c.params)) {
       out.push(withHost({ kind: 'a2a' as const, method: c.method }, host));
     }
   }
@@ -56,20 +58,6 @@ export function classifyBody(body: Buffer, host?: string): Classified & { readon
 /** The text's first character after JSON whitespace is `{` or `[`. */
 function looksJson(text: string): boolean {
   return /^[ \t\n\r]*[{[]/.test(text);
-}
-
-/** The MCP Streamable HTTP headers (Mcp-Method, Mcp-Name) must agree with the body. */
-function headerProblem(req: HttpRequest, rpc: readonly RpcCall[], calls: readonly Call[]): string | undefined {
-  const hdrMethod = req.headers.get('mcp-method');
-  const hdrName = req.headers.get('mcp-name');
-  const tool = calls.find((x) => x.kind === 'mcp');
-  if (hdrMethod !== undefined && hdrMethod !== (rpc[0]?.method ?? '')) {
-    return `Mcp-Method header "${hdrMethod}" disagrees with the body`;
-  }
-  if (hdrName !== undefined && tool?.kind === 'mcp' && hdrName !== tool.tool) {
-    return `Mcp-Name header "${hdrName}" disagrees with the body's tool "${tool.tool}"`;
-  }
-  return undefined;
 }
 
 /**
@@ -90,7 +78,7 @@ function bodyCalls(req: HttpRequest): Classified {
   const p = rpcMessages(j.doc, j.text);
   if (!p.ok) return { calls: [], problem: `unreadable JSON-RPC: ${p.error}` };
   const c = rpcCalls(p.calls, req.host);
-  return withProblem(c.calls, j.problem ?? p.problem ?? c.problem ?? headerProblem(req, p.calls, c.calls));
+  return withProblem(c.calls, j.problem ?? p.problem ?? c.problem ?? mcpHeaderProblem(req.headers, p.calls));
 }
 
 /**

@@ -19,11 +19,12 @@ import type { DataRecord } from '../bpf/records.js';
 import { policyRequest, type Call } from './classify.js';
 import { callerFacts, isReceived, withCaller, type CallerFacts } from './caller.js';
 import { peekIncomplete } from './jsonrpc.js';
-import { breakFramingPatches, inPlacePatches, neutralizePatches, type Patch } from './neutralize.js';
+import { breakFramingPatches, deniedName, inPlacePatches, mcpNameHeaderPatch, neutralizePatches, type Patch } from './neutralize.js';
+import { decodeMcpHeaderValue } from './mcp-headers.js';
 import { readHeld, patchHeld, type HeldBytes } from './held-bytes.js';
 import { heldThreadState, holdEscaped } from './hold-state.js';
 import { jsonLines, mayStartMessage } from './opaque.js';
-import { bodyMayCarryCalls } from './http.js';
+import { bodyMayCarryCalls, type PendingHead } from './http.js';
 import { classifyBody } from './classify.js';
 import { decodeHold, encodeHoldCount, type LeftoverHold } from './leftover-holds.js';
 import { ConnStreams, type Analysis } from './streams.js';
@@ -48,7 +49,14 @@ export interface HoldOptions {
   readonly showArguments?: boolean;
 }
 
-interface Judged { readonly call: Call; readonly v: PolicyVerdict }
+interface Judged {
+  readonly call: Call;
+  readonly v: PolicyVerdict;
+  /** How this write is made harmless when the call is denied (computed where the call was found); default: neutralize.ts on the write. */
+  readonly patches?: readonly Patch[];
+  /** Reported already (the same call judged earlier in its request): enforced, not reported again. */
+  readonly quiet?: boolean;
+}
 
 /** A held write is read back whole up to this; a longer one is denied (nothing is judged on a guess). */
 const MAX_READ = 16 << 20;
@@ -216,10 +224,11 @@ export class HoldManager {
     if (a.incomplete) {
       if (this.pending.size >= 65536) this.pending.clear();
       this.pending.add(key);
-      judged.push(...this.judgeUnfinished(key, rec.conn, a, judge));
+      judged.push(...this.judgeUnfinished(key, rec.conn, a, judge, data));
     } else {
       this.pending.delete(key);
       this.setConnHold(rec.conn, false);
+      return this.enforce(rec, held, bytes, this.quietBody(key, judged), judge.caller, a.h2);
     }
     return this.enforce(rec, held, bytes, judged, judge.caller, a.h2);
   }
@@ -267,12 +276,18 @@ export class HoldManager {
    * request); otherwise the connection's next writes are held until the
    * message is complete.
    */
-  private judgeUnfinished(key: string, conn: bigint, a: Analysis, judge: Judge): Judged[] {
+  private judgeUnfinished(key: string, conn: bigint, a: Analysis, judge: Judge, data: Buffer): Judged[] {
     const head = a.pendingHead;
     if (head) {
       const route = judgeCalls(judge, [{ kind: 'http', method: head.method, target: head.target, host: head.headers.get('host') ?? '' }]);
       // Whatever the Content-Type says, a body may carry JSON-RPC (servers need not check it): only a body-less request is settled by its route.
       if (!bodyMayCarryCalls(head) || route.some((j) => j.v.verdict === 'deny')) return this.judgedEarly(key, conn, route);
+    }
+    const named = head ? this.judgeMcpName(key, head, judge, data) : [];
+    if (named.length > 0) {
+      // The body follows: it is held and judged too, and neutralised to the same name (then not reported again).
+      this.setConnHold(conn, true);
+      return named;
     }
     const peek = a.partialText !== undefined ? peekIncomplete(a.partialText) : {};
     if (peek.method === 'tools/call' && peek.name !== undefined) {
@@ -282,6 +297,43 @@ export class HoldManager {
     }
     this.setConnHold(conn, true);
     return [];
+  }
+
+  /** Requests whose tool was denied by its Mcp-Name header before the body came (key -> tool). */
+  private readonly deniedByHeader = new Map<string, string>();
+
+  /**
+   * An MCP 2026-07-28 request head whose body is still to come names its
+   * tool in Mcp-Name. A tool denied by its name alone is refused here: the
+   * header is rewritten to the marker now, and the body, held in turn, is
+   * rewritten to the same marker, so that the server answers "tool not
+   * found", not a header/body mismatch. (A tool denied by its arguments is
+   * known only with the body, once this head has gone: a server that
+   * compares them then answers HeaderMismatch; the call does not run.)
+   */
+  private judgeMcpName(key: string, head: PendingHead, judge: Judge, data: Buffer): Judged[] {
+    if (head.headers.get('mcp-method') !== 'tools/call') return [];
+    const raw = head.headers.get('mcp-name');
+    const name = raw === undefined ? undefined : decodeMcpHeaderValue(raw);
+    if (!name?.ok || name.value === '') return [];
+    const call: Call = { kind: 'mcp', tool: name.value, arguments: {} };
+    const [j] = judgeCalls(judge, [call]);
+    if (j?.v.verdict !== 'deny' || j.v.rule.includes('.arguments')) return [];
+    // The start of the body may be in this write too: its name is rewritten with the header.
+    const header = mcpNameHeaderPatch(data, name.value, deniedName(Buffer.byteLength(name.value)));
+    const patches = inPlacePatches(data, call) ?? (header === null ? null : [header]);
+    if (patches === null) return [];
+    if (this.deniedByHeader.size >= 4096) this.deniedByHeader.clear();
+    this.deniedByHeader.set(key, name.value);
+    return [{ ...j, patches }];
+  }
+
+  /** The body of a request refused by its header: its denial of the same tool is not reported twice. */
+  private quietBody(key: string, judged: Judged[]): Judged[] {
+    const tool = this.deniedByHeader.get(key);
+    if (tool === undefined) return judged;
+    this.deniedByHeader.delete(key);
+    return judged.map((j) => (j.call.kind === 'mcp' && j.call.tool === tool && j.v.verdict === 'deny' ? { ...j, quiet: true } : j));
   }
 
   /** A message judged before its end: forget its bytes, do not hold the rest of it. */
@@ -296,7 +348,7 @@ export class HoldManager {
     const data = bytes.data;
     const now = new Date();
     for (const j of judged) {
-      if (j.v.verdict === 'allow') continue;
+      if (j.v.verdict === 'allow' || j.quiet === true) continue;
       this.reports.push(() => {
         this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, this.opts.showArguments ?? false, caller));
         if (j.v.verdict === 'audit') this.observer.audited();
@@ -305,7 +357,9 @@ export class HoldManager {
     const denied = judged.filter((j) => j.v.verdict === 'deny');
     if (!held || denied.length === 0) return 'resumed';
     if (denied.some((j) => j.v.action === 'Kill')) return this.kill(rec.hdr.pid);
-    const patches: Patch[] = h2 ? h2Patches(data, denied, h2) : denied.length === 1 && denied[0]?.v.rule !== UNPARSABLE_RULE ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
+    const patches: Patch[] = h2 ? h2Patches(data, denied, h2)
+      : denied.every((j) => j.patches !== undefined) ? denied.flatMap((j) => j.patches ?? [])
+      : denied.length === 1 && denied[0]?.v.rule !== UNPARSABLE_RULE ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
     if (patches.length === 0 || bytes.unread > 0) return this.kill(rec.hdr.pid); // nothing (sure) to rewrite: the call must not run
     patchHeld(rec.hdr.pid, bytes, patches);
     if (holdEscaped(heldThreadState(rec.hdr.pid, rec.hdr.tid))) return this.escaped(rec, 'while it was judged');

@@ -8,7 +8,7 @@
  * (json-keys.ts), or a member named in another case (`Method`: Go's
  * encoding/json reads it as `method`, JavaScript and Python do not).
  */
-import { A2A_METHODS, canonicalA2aMethod } from '../../../core/policy/a2a-methods.js';
+import { isA2aLikeMethod } from '../../../core/policy/a2a-methods.js';
 import { foldKey } from '../../../core/policy/glob.js';
 import { readingsOf, type Reading } from './decode.js';
 import { describeClash, keyClashes, showKey, showPath } from './json-keys.js';
@@ -154,8 +154,25 @@ export function parseJsonRpc(body: Buffer | string): Parsed {
   return { ok: true, calls: p.calls, problem: j.problem };
 }
 
+/** Is a method judged as an A2A call (any A2A version's name, or A2A's name spaces: a2a-methods.ts)? */
 export function isA2aMethod(method: string): boolean {
-  return A2A_METHODS.includes(canonicalA2aMethod(method));
+  return isA2aLikeMethod(method);
+}
+
+/** MCP's own task requests (the tasks extension): named like A2A's, told apart by their parameters. */
+const MCP_TASK_METHODS = new Set(['tasks/get', 'tasks/result', 'tasks/cancel', 'tasks/update']);
+
+/**
+ * Is this `tasks/*` request MCP's, not A2A's? MCP names the task
+ * `params.taskId`; A2A requires `params.id` (1.0 drafts: `name`). A request
+ * with `taskId` and neither of A2A's members (as Go reads keys, any case)
+ * is one no A2A server runs: an MCP request, not judged as an A2A call.
+ * Anything else that reads as A2A is judged as A2A (fail closed), including
+ * `tasks/list`, whose MCP and A2A forms cannot be told apart.
+ */
+export function isMcpTaskRequest(method: string, params: Readonly<Record<string, unknown>>): boolean {
+  if (!MCP_TASK_METHODS.has(method)) return false;
+  return typeof params.taskId === 'string' && memberKey(params, 'id') === undefined && memberKey(params, 'name') === undefined;
 }
 
 /**

@@ -2,23 +2,34 @@
  * How a held write is made harmless in place (same length: BPF cannot write
  * user memory under lockdown, the agent writes /proc/PID/mem while the
  * process is stopped). The server must answer with an error and never run
- * the call:
- *   MCP tools/call  the tool name (and Mcp-Name header) -> "___..."  (Unknown tool)
- *   A2A method      the method                          -> "___..."  (Method not found)
- *   HTTP request    the path                            -> "/___..." (not found)
+ * the call, and the error should read as a denial: the name becomes a
+ * marker of the same length (deniedName: "DENIED_BY_POLICY_", "ZIRIZ_DENIED___"),
+ *   MCP tools/call  the tool name, and the Mcp-Name header in step (plain or
+ *                   base64, MCP 2026-07-28)  -> "Tool DENIED_BY_POLICY_ not found"
+ *   A2A method      the method               -> Method not found
+ *   HTTP request    the path                 -> "/DENIED_BY_POLICY..." (404)
  * When the bytes that name the call are not in this write (they were sent in
  * an earlier one), the JSON or HTTP framing in it is broken instead, so the
  * server rejects the whole message.
  */
 import type { Call } from './classify.js';
+import { decodeMcpHeaderValue, encodeMcpHeaderValue } from './mcp-headers.js';
 
 export interface Patch {
   readonly offset: number;
   readonly bytes: Buffer;
 }
 
-function fill(len: number, ch = '_'): Buffer {
-  return Buffer.alloc(len, ch);
+const MARKERS = ['DENIED_BY_ZIRIZ_POLICY', 'DENIED_BY_POLICY', 'ZIRIZ_DENIED', 'DENIED'];
+
+/** What a denied name becomes: the longest marker that fits `len` bytes, padded with '_' (all '_' below 6). */
+export function deniedName(len: number): string {
+  const m = MARKERS.find((x) => x.length <= len) ?? '';
+  return m + '_'.repeat(len - m.length);
+}
+
+function fill(len: number): Buffer {
+  return Buffer.from(deniedName(len), 'latin1');
 }
 
 /**
@@ -45,12 +56,23 @@ function jsonValueRanges(buf: Buffer, key: string, value: string): { offset: num
   return out;
 }
 
-function headerValueOffset(buf: Buffer, header: string, value: string): number | null {
+/**
+ * The Mcp-Name header of the request head at the start of buf, rewritten to
+ * read `name` (in the header's own encoding, padded with trailing blanks,
+ * which servers drop), when it names `tool` now. Null: no such header in
+ * this write, or the new value does not fit its place.
+ */
+export function mcpNameHeaderPatch(buf: Buffer, tool: string, name: string): Patch | null {
   const text = buf.toString('latin1');
-  const m = new RegExp(`\\r\\n${header}:[ \\t]*`, 'i').exec(text);
+  const headEnd = text.indexOf('\r\n\r\n');
+  const m = /(\r\nmcp-name:[ \t]*)([^\r\n]*?)[ \t]*\r\n/i.exec(headEnd < 0 ? text : text.slice(0, headEnd + 2));
   if (!m) return null;
-  const at = m.index + m[0].length;
-  return text.startsWith(value, at) ? at : null;
+  const raw = m[2] ?? '';
+  const v = decodeMcpHeaderValue(Buffer.from(raw, 'latin1').toString('utf8'));
+  if (!v.ok || v.value !== tool) return null;
+  const value = encodeMcpHeaderValue(name, v.encoded);
+  if (value.length > raw.length) return null;
+  return { offset: m.index + (m[1] ?? '').length, bytes: Buffer.from(value.padEnd(raw.length, ' '), 'latin1') };
 }
 
 /** The paths of the request lines `METHOD target HTTP/1.x` in buf (pipelining: several). */
@@ -87,8 +109,9 @@ export function inPlacePatches(buf: Buffer, call: Call | null): Patch[] | null {
     const at = jsonValueRanges(buf, 'name', call.tool);
     if (at !== null && at.length > 0) {
       const patches = at.map((r) => ({ offset: r.offset, bytes: fill(r.length) }));
-      const hdr = headerValueOffset(buf, 'mcp-name', call.tool);
-      if (hdr !== null) patches.push({ offset: hdr, bytes: fill(Buffer.byteLength(call.tool)) });
+      // The header in step with the body (a 2026-07-28 server compares them): the name the first range decodes to.
+      const hdr = mcpNameHeaderPatch(buf, call.tool, deniedName(at[0]?.length ?? 0));
+      if (hdr !== null) patches.push(hdr);
       return patches;
     }
   } else if (call?.kind === 'a2a') {
@@ -96,7 +119,7 @@ export function inPlacePatches(buf: Buffer, call: Call | null): Patch[] | null {
     if (at !== null && at.length > 0) return at.map((r) => ({ offset: r.offset, bytes: fill(r.length) }));
   } else if (call?.kind === 'http') {
     const at = requestPaths(buf, call.method, call.target);
-    if (at.length > 0) return at.map((r) => ({ offset: r.offset, bytes: Buffer.concat([Buffer.from('/'), fill(r.length - 1)]) }));
+    if (at.length > 0) return at.map((r) => ({ offset: r.offset, bytes: Buffer.from(`/${deniedName(r.length - 1)}`, 'latin1') }));
   }
   return null;
 }

@@ -5,9 +5,9 @@
  */
 import { expect } from 'chai';
 import { HttpParseError, RequestStream, startsWithRequestLine, type HttpRequest } from '../../../node-agent/src/calls/http.js';
-import { isA2aMethod, parseJsonRpc, peekIncomplete } from '../../../node-agent/src/calls/jsonrpc.js';
+import { isA2aMethod, isMcpTaskRequest, parseJsonRpc, peekIncomplete } from '../../../node-agent/src/calls/jsonrpc.js';
 import { classifyBody, classifyRequest, describeCall, policyRequest, type Call } from '../../../node-agent/src/calls/classify.js';
-import { applyPatches, breakFramingPatches, neutralizePatches } from '../../../node-agent/src/calls/neutralize.js';
+import { applyPatches, breakFramingPatches, deniedName, neutralizePatches } from '../../../node-agent/src/calls/neutralize.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -193,13 +193,27 @@ describe('calls/jsonrpc', () => {
     expect(parseJsonRpc('[]')).to.deep.equal({ ok: true, calls: [] });
   });
 
-  it('isA2aMethod: v0.3 slash names and v1 PascalCase names; MCP methods are not A2A', () => {
-    for (const m of ['message/send', 'message/stream', 'tasks/get', 'tasks/cancel', 'SendMessage', 'GetTask', 'CancelTask', 'SendStreamingMessage']) {
+  it('isA2aMethod: the names of every A2A version and the A2A name spaces (as the kernel reads them); MCP methods are not A2A', () => {
+    for (const m of ['message/send', 'message/stream', 'tasks/get', 'tasks/cancel', 'SendMessage', 'GetTask', 'CancelTask', 'SendStreamingMessage',
+      'agent/getAuthenticatedExtendedCard', 'GetExtendedAgentCard', 'tasks/send', 'tasks/sendSubscribe', 'tasks/pushNotification/set', 'message/Send', 'tasks/anything']) {
       expect(isA2aMethod(m), m).to.equal(true);
     }
-    for (const m of ['tools/call', 'initialize', 'sendMessage', 'message/Send', 'constructor', 'toString']) {
+    for (const m of ['tools/call', 'initialize', 'sendMessage', 'constructor', 'toString', 'resources/read', 'notifications/tasks/status', 'agents/x']) {
       expect(isA2aMethod(m), m).to.equal(false);
     }
+  });
+
+  it('isMcpTaskRequest: MCP tasks/* name the task taskId; a request an A2A server could run (id or name, any case) is A2A', () => {
+    expect(isMcpTaskRequest('tasks/get', { taskId: 't1' })).to.equal(true);
+    expect(isMcpTaskRequest('tasks/result', { taskId: 't1', _meta: {} })).to.equal(true);
+    expect(isMcpTaskRequest('tasks/cancel', { taskId: 't1' })).to.equal(true);
+    expect(isMcpTaskRequest('tasks/get', { id: 't1' })).to.equal(false);
+    expect(isMcpTaskRequest('tasks/get', { taskId: 't1', id: 't1' })).to.equal(false);
+    expect(isMcpTaskRequest('tasks/cancel', { taskId: 't1', ID: 't1' })).to.equal(false);
+    expect(isMcpTaskRequest('tasks/get', { taskId: 't1', Name: 'tasks/t1' })).to.equal(false);
+    expect(isMcpTaskRequest('tasks/get', { taskId: 7 })).to.equal(false);
+    expect(isMcpTaskRequest('tasks/list', {})).to.equal(false);
+    expect(isMcpTaskRequest('tasks/send', { taskId: 't1' })).to.equal(false);
   });
 
   it('peekIncomplete: the method and tool name of a truncated tools/call', () => {
@@ -246,7 +260,48 @@ describe('calls/classify', () => {
 
   it('an Mcp-Name header disagreeing with the body is a problem', () => {
     const c = classifyRequest(request(post(toolCall('delete_customer'), { 'Mcp-Method': 'tools/call', 'Mcp-Name': 'get_customer' })));
-    expect(c.problem).to.match(/Mcp-Name header "get_customer" disagrees with the body's tool "delete_customer"/);
+    expect(c.problem).to.match(/Mcp-Name header "get_customer" disagrees with the body's name "delete_customer"/);
+  });
+
+  it('MCP 2026-07-28 header values in base64 (=?base64?..?=) are read decoded; a bad encoding is a problem', () => {
+    const tool = 'grüße_senden';
+    const enc = `=?base64?${Buffer.from(tool).toString('base64')}?=`;
+    const ok = classifyRequest(request(post(toolCall(tool), { 'Mcp-Method': 'tools/call', 'Mcp-Name': enc })));
+    expect(ok.problem).to.equal(undefined);
+    const other = classifyRequest(request(post(toolCall(tool), { 'Mcp-Method': 'tools/call', 'Mcp-Name': `=?base64?${Buffer.from('get_customer').toString('base64')}?=` })));
+    expect(other.problem).to.match(/Mcp-Name header "get_customer" disagrees/);
+    expect(classifyRequest(request(post(toolCall(tool), { 'Mcp-Name': '=?base64?Z2V0X2N1c3RvbWVy?=x' }))).problem).to.match(/disagrees/);
+    expect(classifyRequest(request(post(toolCall(tool), { 'Mcp-Name': '=?base64?not base64?=' }))).problem).to.match(/not canonical base64/);
+    expect(classifyRequest(request(post(toolCall(tool), { 'Mcp-Name': `=?base64?${Buffer.from([0xff, 0xfe]).toString('base64')}?=` }))).problem).to.match(/not UTF-8/);
+    expect(classifyRequest(request(post(toolCall('t'), { 'Mcp-Method': '=?base64?dG9vbHMvY2FsbA==?=' }))).problem).to.equal(undefined);
+  });
+
+  it('Mcp-Name mirrors params.uri for resources/read and params.taskId for tasks/get; other methods are not compared', () => {
+    const rr = (uri: string, hdr: string): string | undefined => classifyRequest(request(post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri } }), { 'Mcp-Method': 'resources/read', 'Mcp-Name': hdr }))).problem;
+    expect(rr('file:///a', 'file:///a')).to.equal(undefined);
+    expect(rr('file:///etc/shadow', 'file:///a')).to.match(/disagrees with the body's uri/);
+    const tg = classifyRequest(request(post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/get', params: { taskId: 'a' } }), { 'Mcp-Method': 'tasks/get', 'Mcp-Name': 'b' })));
+    expect(tg.problem).to.match(/taskId/);
+    expect(classifyRequest(request(post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', { 'Mcp-Method': 'tools/list', 'Mcp-Name': 'x' }))).problem).to.equal(undefined);
+  });
+
+  it('a duplicated Mcp-Name header (read joined, or first, by different servers) is a problem', () => {
+    const raw = post(toolCall('delete_customer')).replace('Content-Type', 'Mcp-Name: get_customer\r\nMcp-Name: delete_customer\r\nContent-Type');
+    expect(classifyRequest(request(raw)).problem).to.match(/Mcp-Name header/);
+  });
+
+  it('MCP tasks/* (taskId) are MCP requests, not A2A calls; the same names with id are A2A', () => {
+    const mcp = classifyRequest(request(post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/get', params: { taskId: 't1' } }))));
+    expect(mcp).to.deep.equal({ calls: [route()] });
+    const a2a = classifyRequest(request(post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/get', params: { id: 't1' } }), {}, '/a2a')));
+    expect(a2a.calls.map(describeCall)).to.deep.equal(['POST /a2a', 'tasks/get']);
+  });
+
+  it('A2A without a jsonrpc member, and agent/getAuthenticatedExtendedCard, are A2A calls', () => {
+    const noVersion = classifyRequest(request(post(JSON.stringify({ id: 1, method: 'message/send', params: { message: {} } }), {}, '/a2a')));
+    expect(noVersion.calls.map(describeCall)).to.deep.equal(['POST /a2a', 'message/send']);
+    const card = classifyRequest(request(post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'agent/getAuthenticatedExtendedCard' }), {}, '/a2a')));
+    expect(card.calls.map(describeCall)).to.deep.equal(['POST /a2a', 'agent/getAuthenticatedExtendedCard']);
   });
 
   it('A2A methods, v0.3 and v1 names, are a2a calls (the name as sent)', () => {
@@ -342,15 +397,24 @@ describe('calls/neutralize', () => {
     return { out: out.toString('utf8'), patched: patches.length };
   }
 
-  it('an MCP tool name (with JSON escapes) becomes underscores of the same encoded length', () => {
+  it('deniedName: the longest marker that fits, padded with underscores; underscores only below 6 bytes', () => {
+    expect(deniedName(15)).to.equal('ZIRIZ_DENIED___');
+    expect(deniedName(17)).to.equal('DENIED_BY_POLICY_');
+    expect(deniedName(30)).to.equal('DENIED_BY_ZIRIZ_POLICY________');
+    expect(deniedName(6)).to.equal('DENIED');
+    expect(deniedName(3)).to.equal('___');
+    for (let n = 0; n < 40; n++) expect(deniedName(n).length).to.equal(n);
+  });
+
+  it('an MCP tool name (with JSON escapes) becomes the marker of the same encoded length', () => {
     const tool = 'say "hi"\\now';
     const raw = post(toolCall(tool, { text: 'x' }));
     const { out, patched } = neutralize(raw, { kind: 'mcp', tool, arguments: {} });
     expect(patched).to.equal(1);
     const encoded = JSON.stringify(tool).slice(1, -1);
-    expect(out).to.equal(raw.replace(`"name":"${encoded}"`, `"name":"${'_'.repeat(encoded.length)}"`));
+    expect(out).to.equal(raw.replace(`"name":"${encoded}"`, `"name":"${deniedName(encoded.length)}"`));
     const p = parseJsonRpc(request(out).body);
-    expect(p.ok && p.calls[0]?.params.name).to.equal('_'.repeat(encoded.length));
+    expect(p.ok && p.calls[0]?.params.name).to.equal(deniedName(encoded.length));
   });
 
   it('the Mcp-Name header is rewritten too, whitespace in the JSON tolerated', () => {
@@ -359,23 +423,45 @@ describe('calls/neutralize', () => {
     const { out, patched } = neutralize(raw, { kind: 'mcp', tool: 'delete_customer', arguments: {} });
     expect(patched).to.equal(2);
     expect(out).to.not.include('delete_customer');
-    expect(out).to.include('Mcp-Name: _______________\r\n');
-    expect(out).to.include('"name" :  "_______________"');
+    expect(out).to.include('Mcp-Name: ZIRIZ_DENIED___\r\n');
+    expect(out).to.include('"name" :  "ZIRIZ_DENIED___"');
+    // What a 2026-07-28 server checks: the header still mirrors the body.
+    expect(classifyRequest(request(out)).problem).to.equal(undefined);
   });
 
-  it('an A2A method (v0.3 and v1 names) becomes underscores', () => {
+  it('a base64 Mcp-Name header (non-ASCII tool name) is rewritten in base64, in step with the body', () => {
+    const tool = 'löschen_kunde';
+    const raw = post(toolCall(tool), { 'Mcp-Method': 'tools/call', 'Mcp-Name': `=?base64?${Buffer.from(tool).toString('base64')}?=` });
+    const { out, patched } = neutralize(raw, { kind: 'mcp', tool, arguments: {} });
+    expect(patched).to.equal(2);
+    const req = request(out);
+    expect(classifyRequest(req).problem).to.equal(undefined);
+    const p = parseJsonRpc(req.body);
+    expect(p.ok && p.calls[0]?.params.name).to.equal(deniedName(Buffer.byteLength(tool)));
+    expect(req.headers.get('mcp-name')).to.equal(`=?base64?${Buffer.from(deniedName(Buffer.byteLength(tool))).toString('base64')}?=`);
+  });
+
+  it('an Mcp-Name header with blanks around it, or in another case, is rewritten; one that names another tool is left', () => {
+    const raw = post(toolCall('delete_customer'), { 'mcp-NAME': '  delete_customer \t' });
+    const { out } = neutralize(raw, { kind: 'mcp', tool: 'delete_customer', arguments: {} });
+    expect(request(out).headers.get('mcp-name')).to.equal('ZIRIZ_DENIED___');
+    const other = post(toolCall('delete_customer'), { 'Mcp-Name': 'get_customer' });
+    expect(neutralize(other, { kind: 'mcp', tool: 'delete_customer', arguments: {} }).out).to.include('Mcp-Name: get_customer\r\n');
+  });
+
+  it('an A2A method (v0.3 and v1 names) becomes the marker', () => {
     for (const method of ['message/send', 'SendMessage']) {
       const raw = post(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { message: {} } }), {}, '/a2a');
       const { out } = neutralize(raw, { kind: 'a2a', method });
-      expect(out, method).to.include(`"method":"${'_'.repeat(method.length)}"`);
+      expect(out, method).to.include(`"method":"${deniedName(method.length)}"`);
       expect(out).to.not.include(method);
     }
   });
 
-  it('an HTTP path becomes /___ of the same length, the query kept', () => {
+  it('an HTTP path becomes /DENIED_BY_... of the same length, the query kept', () => {
     const raw = 'GET /api/v2/customers?limit=100000 HTTP/1.1\r\nHost: api.example.com\r\n\r\n';
     const { out } = neutralize(raw, { kind: 'http', method: 'GET', target: '/api/v2/customers?limit=100000', host: 'api.example.com' });
-    expect(out).to.equal(raw.replace('/api/v2/customers?', `/${'_'.repeat('api/v2/customers'.length)}?`));
+    expect(out).to.equal(raw.replace('/api/v2/customers?', `/${deniedName('api/v2/customers'.length)}?`));
     expect(request(out).query).to.equal('limit=100000');
   });
 

@@ -51,7 +51,7 @@ describe('policy/kernel: inbound ziriz_calls entries and cover bits', () => {
         { '<default>': V.AUDIT, a: V.ALLOW, b: V.AUDIT }],
       // A2A: both spellings of a method
       ['a2a', { callers: CALLERS, a2a: { methods: [{ name: 'tasks/get' }, { name: 'message/send', callers: ['billing'] }] } }, CallKind.IN_A2A_METHOD,
-        { '<default>': V.DENY, 'tasks/get': V.ALLOW, GetTask: V.ALLOW, 'message/send': V.CHECK, SendMessage: V.CHECK }],
+        { '<default>': V.DENY, 'tasks/get': V.ALLOW, GetTask: V.ALLOW, 'message/send': V.CHECK, SendMessage: V.CHECK, 'tasks/send': V.CHECK }],
       // HTTP: literal route ALLOW, default DENY
       ['http', { http: { routes: [{ methods: ['GET'], paths: ['/healthz'] }, { methods: ['GET'], paths: ['/api/x'], query: { limit: { max: 10 } } }] } },
         CallKind.IN_HTTP_ROUTE, { '<default>': V.DENY, 'GET /healthz': V.ALLOW, 'GET /api/x': V.CHECK }],

@@ -53,7 +53,7 @@ describe('policy/kernel: ziriz_calls entries', () => {
       CallKind.MCP_TOOL, { '<default>': V.DENY, [`${long}a|${long}b|${'x'.repeat(64)}`]: V.CHECK, ['x'.repeat(63)]: V.ALLOW }],
     // A2A: a rule covers both spellings of the method
     ['a2a spellings', { a2a: { methods: [{ name: 'message/send' }, { name: 'CancelTask', effect: 'Deny' }] } },
-      CallKind.A2A_METHOD, { '<default>': V.DENY, 'message/send': V.ALLOW, SendMessage: V.ALLOW, 'tasks/cancel': V.DENY, CancelTask: V.DENY }],
+      CallKind.A2A_METHOD, { '<default>': V.DENY, 'message/send': V.ALLOW, SendMessage: V.ALLOW, 'tasks/send': V.ALLOW, 'tasks/cancel': V.DENY, CancelTask: V.DENY }],
     // HTTP: literal routes hashed as "METHOD /path"; query constraints -> CHECK
     ['http literal', { http: { routes: [{ methods: ['GET', 'POST'], paths: ['/api/v2/customers'], query: { limit: { max: 100 } } }, { methods: ['GET'], paths: ['/healthz'] }] } },
       CallKind.HTTP_ROUTE, { '<default>': V.DENY, 'GET /api/v2/customers': V.CHECK, 'POST /api/v2/customers': V.CHECK, 'GET /healthz': V.ALLOW }],
