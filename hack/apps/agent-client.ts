@@ -6,12 +6,18 @@
  *   {"op":"a2a","method":"message/send"}                  A2A JSON-RPC (fetch)
  *   {"op":"connect","host":"10.244.0.9","port":8080}      a TCP connection attempt
  * SERVER_URL is the server's base URL (https://... uses NODE_EXTRA_CA_CERTS to
- * trust it). Prints "ready" first, so a test can attach probes before any call.
+ * trust it). AGENT_MCP_TRANSPORT: "ws" speaks MCP over WebSocket (the SDK's
+ * WebSocketClientTransport on Node's WebSocket, to /ws), "ws-deflate" the same
+ * with the ws package compressing every message (permessage-deflate). Prints "ready" first, so a test can attach probes before any call.
  */
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { readFileSync } from 'node:fs';
+import { WebSocket as WsWebSocket } from 'ws';
 
 const base = process.env.SERVER_URL ?? 'https://127.0.0.1:8443';
 let mcp: Client | undefined;
@@ -19,9 +25,25 @@ let mcp: Client | undefined;
 async function mcpClient(): Promise<Client> {
   if (mcp) return mcp;
   const c = new Client({ name: 'gpt-orchestrator', version: '1.0.0' });
-  await c.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
+  await c.connect(mcpTransport(process.env.AGENT_MCP_TRANSPORT ?? 'http'));
   mcp = c;
   return c;
+}
+
+function mcpTransport(kind: string): Transport {
+  if (kind === 'http') return new StreamableHTTPClientTransport(new URL('/mcp', base));
+  const url = new URL('/ws', base.replace(/^http/, 'ws'));
+  if (kind === 'ws-deflate') {
+    // The SDK's transport on the ws package, which compresses every message it sends.
+    const ca = process.env.NODE_EXTRA_CA_CERTS;
+    class Deflating extends WsWebSocket {
+      constructor(u: string | URL, protocols?: string | string[]) {
+        super(u, protocols, { perMessageDeflate: { threshold: 0 }, ...(ca ? { ca: readFileSync(ca) } : {}) });
+      }
+    }
+    (globalThis as { WebSocket: unknown }).WebSocket = Deflating;
+  }
+  return new WebSocketClientTransport(url);
 }
 
 type Command =

@@ -5,6 +5,8 @@
  *                            tools get_customer, get_all_customers, delete_customer
  *   GET|POST /api/v2/customers?limit=N   a REST API
  *   POST /a2a                an A2A JSON-RPC endpoint (message/send, tasks/get)
+ *   GET /ws (Upgrade)        MCP over WebSocket (subprotocol mcp; permessage-deflate
+ *                            accepted when the client offers it): the same tools
  * Every tool/API/A2A execution is appended to $SIDE_EFFECTS (one JSON line),
  * so a test can prove a blocked call never ran. Prints "listening <port>".
  */
@@ -14,7 +16,9 @@ import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebSocketServer } from 'ws';
 import { z } from 'zod';
+import { WebSocketServerTransport } from './ws-transport.js';
 
 const sideEffects = process.env.SIDE_EFFECTS ?? '';
 /** Simulated work per tool call, in ms (benchmarks). */
@@ -113,6 +117,12 @@ const keyFile = process.env.ZIRIZ_TLS_KEY;
 const server = certFile && keyFile
   ? createHttps({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, handler)
   : createHttp(handler);
+const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: true, handleProtocols: (p) => (p.has('mcp') ? 'mcp' : false) });
+wss.on('connection', (ws) => {
+  const s = mcpServer();
+  s.connect(new WebSocketServerTransport(ws)).catch(() => { ws.terminate(); });
+  ws.on('close', () => { void s.close(); });
+});
 server.listen(Number(process.env.PORT ?? '0'), process.env.HOST ?? '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 });

@@ -29,6 +29,7 @@ import { classifyBody } from './classify.js';
 import { decodeHold, encodeHoldCount, type LeftoverHold } from './leftover-holds.js';
 import { ConnStreams, type Analysis } from './streams.js';
 import { h2RefusePatches, h2StreamRefusePatch } from './h2.js';
+import { wsPatches } from './ws-patches.js';
 import { callVerdict, HOLD_ESCAPED_RULE, UNPARSABLE_RULE } from './verdict.js';
 
 export interface HoldMaps {
@@ -228,9 +229,9 @@ export class HoldManager {
     } else {
       this.pending.delete(key);
       this.setConnHold(rec.conn, false);
-      return this.enforce(rec, held, bytes, this.quietBody(key, judged), judge.caller, a.h2);
+      return this.enforce(rec, held, bytes, this.quietBody(key, judged), judge.caller, a);
     }
-    return this.enforce(rec, held, bytes, judged, judge.caller, a.h2);
+    return this.enforce(rec, held, bytes, judged, judge.caller, a);
   }
 
   /**
@@ -244,7 +245,7 @@ export class HoldManager {
 
   private opaqueJudged(key: string, rec: DataRecord, data: Buffer, judge: Judge): Judged[] | null {
     if (!this.opaque.has(key)) {
-      if (this.pending.has(key) || this.streams.isH2(key) || mayStartMessage(data)) return null;
+      if (this.pending.has(key) || this.streams.isFramed(key) || mayStartMessage(data)) return null;
       if (this.opaque.size >= 65536) this.opaque.clear();
       this.opaque.add(key);
     }
@@ -344,7 +345,7 @@ export class HoldManager {
     return judged;
   }
 
-  private enforce(rec: DataRecord, held: boolean, bytes: HeldBytes, judged: readonly Judged[], caller?: CallerFacts, h2?: Analysis['h2']): 'resumed' | 'neutralized' | 'killed' {
+  private enforce(rec: DataRecord, held: boolean, bytes: HeldBytes, judged: readonly Judged[], caller?: CallerFacts, framed: Pick<Analysis, 'h2' | 'ws'> = {}): 'resumed' | 'neutralized' | 'killed' {
     const data = bytes.data;
     const now = new Date();
     for (const j of judged) {
@@ -357,7 +358,9 @@ export class HoldManager {
     const denied = judged.filter((j) => j.v.verdict === 'deny');
     if (!held || denied.length === 0) return 'resumed';
     if (denied.some((j) => j.v.action === 'Kill')) return this.kill(rec.hdr.pid);
+    const { h2, ws } = framed;
     const patches: Patch[] = h2 ? h2Patches(data, denied, h2)
+      : ws ? wsPatches(data, denied, ws)
       : denied.every((j) => j.patches !== undefined) ? denied.flatMap((j) => j.patches ?? [])
       : denied.length === 1 && denied[0]?.v.rule !== UNPARSABLE_RULE ? neutralizePatches(data, denied[0]?.call ?? null) : breakFramingPatches(data);
     if (patches.length === 0 || bytes.unread > 0) return this.kill(rec.hdr.pid); // nothing (sure) to rewrite: the call must not run

@@ -10,6 +10,7 @@ import { HttpAmbiguityError, RequestStream, startsWithRequestLine, type HttpRequ
 import { classifyBody, classifyRequest, type Call, type Classified } from './classify.js';
 import { looksLikeSse, parseSse } from './sse.js';
 import { H2Connection, H2_PREFACE, startsH2 } from './h2.js';
+import { WsStream, type WsMessage } from './ws.js';
 
 export interface Analysis extends Classified {
   /** The message is not complete yet: its tail is in a later write. */
@@ -20,6 +21,13 @@ export interface Analysis extends Classified {
   readonly pendingHead?: PendingHead;
   /** An HTTP/2 connection: whether this write began at a frame boundary (h2RefusePatches can end the connection there). */
   readonly h2?: { readonly frameStart: boolean; readonly routeAt?: ReadonlyMap<Call, number> };
+  /** A WebSocket connection: where this write's frames are, and the message each call came from (holds.ts rewrites or refuses it). */
+  readonly ws?: {
+    readonly frameStart: boolean;
+    readonly firstHeaderOffset: number;
+    readonly pushIndex: number;
+    readonly messageOf?: ReadonlyMap<Call, WsMessage>;
+  };
 }
 
 interface ConnState {
@@ -28,6 +36,10 @@ interface ConnState {
   h2?: H2Connection | string;
   /** The bytes of a JSON body so far (bytes: a character may be split between writes). */
   json?: Buffer;
+  /** WebSocket frames after an Upgrade request (kept for the connection's life); a string once it failed. */
+  ws?: WsStream | string;
+  /** The write that ended with the Upgrade request (a TLS library retries a write made during its handshake: the same bytes again). */
+  upgradeWrite?: Buffer;
 }
 
 const MAX_JSON = 4 * 1024 * 1024;
@@ -73,9 +85,10 @@ export class ConnStreams {
     return s;
   }
 
-  /** Is this an HTTP/2 connection (its writes are frames, judged here whatever their first bytes)? */
-  isH2(key: string): boolean {
-    return this.conns.get(key)?.h2 !== undefined;
+  /** Is this an HTTP/2 or WebSocket connection (its writes are frames, judged here whatever their first bytes)? */
+  isFramed(key: string): boolean {
+    const s = this.conns.get(key);
+    return s?.h2 !== undefined || s?.ws !== undefined;
   }
 
   forget(key: string): void {
@@ -85,6 +98,7 @@ export class ConnStreams {
   /** Add one write's bytes to the connection and say what calls complete in it. */
   push(key: string, data: Buffer, host?: string): Analysis {
     const s = this.state(key);
+    if (s.ws !== undefined) return pushWs(s, data);
     if (s.h2 !== undefined || (s.http === undefined && s.json === undefined && startsH2(data))) return this.pushH2(s, data);
     if (s.http || (s.json === undefined && startsWithRequestLine(data))) return this.pushHttp(key, s, data);
     const bytes = s.json === undefined ? data : Buffer.concat([s.json, data]);
@@ -159,9 +173,65 @@ export class ConnStreams {
     const head = incomplete ? s.http.pendingHead() : null;
     if (!incomplete) delete s.http;
     const done = mergeClassified(reqs.map(classifyRequest));
+    const upgrade = reqs.find(isWebSocketUpgrade);
+    if (upgrade !== undefined) {
+      // The client's next bytes are frames (if the server agrees; if not, it sends nothing more on this connection).
+      delete s.http;
+      s.ws = incomplete || reqs[reqs.length - 1] !== upgrade ? 'bytes after the WebSocket upgrade request in its write'
+        : new WsStream({ deflateOffered: /permessage-deflate/i.test(upgrade.headers.get('sec-websocket-extensions') ?? '') });
+      s.upgradeWrite = Buffer.from(data);
+      const problem = done.problem ?? (typeof s.ws === 'string' ? s.ws : undefined);
+      return { calls: done.calls, ...(problem !== undefined ? { problem } : {}), incomplete: false };
+    }
     // A head servers read differently is judged now, before its body (which cannot make it right).
     const problem = done.problem ?? head?.ambiguity;
     return { calls: done.calls, ...(problem !== undefined ? { problem } : {}), incomplete, ...(head ? { pendingHead: head } : {}) };
+  }
+}
+
+/** An HTTP/1.1 request to switch to WebSocket (RFC 6455 4.1: Upgrade: websocket, Connection: upgrade). */
+function isWebSocketUpgrade(req: HttpRequest): boolean {
+  return /(^|,)\s*websocket\s*(,|$)/i.test(req.headers.get('upgrade') ?? '') && /(^|,)\s*upgrade\s*(,|$)/i.test(req.headers.get('connection') ?? '');
+}
+
+/**
+ * WebSocket frames: the calls in every data message completed by this
+ * write (each message a JSON-RPC document, as the MCP WebSocket transport
+ * sends them). Never "incomplete": the kernel holds every write it cannot
+ * read as HTTP/1, and the agent keeps the connection's state. A frame no
+ * server accepts, or a message that is not JSON-RPC while looking like
+ * JSON, is a problem; once the stream failed, every later write is too.
+ */
+function pushWs(s: ConnState, data: Buffer): Analysis {
+  if (typeof s.ws === 'string' || s.ws === undefined) {
+    return { calls: [], problem: `WebSocket connection refused earlier: ${s.ws ?? ''}`, incomplete: false, ws: { frameStart: false, firstHeaderOffset: -1, pushIndex: -1 } };
+  }
+  const ws = s.ws;
+  const pushIndex = ws.pushCount;
+  // OpenSSL's retry of the Upgrade request's write (Node writes it again once the handshake is done): the
+  // server reads it once. Were it sent twice, the server would read a frame of reserved opcode ('G') and fail.
+  if (pushIndex === 0 && s.upgradeWrite?.equals(data) === true) return { calls: [], incomplete: false };
+  delete s.upgradeWrite;
+  const atStart = ws.atFrameStart;
+  try {
+    const r = ws.push(data);
+    const messageOf = new Map<Call, WsMessage>();
+    const calls: Call[] = [];
+    let problem: string | undefined;
+    for (const m of r.messages) {
+      const c = classifyBody(m.data);
+      if (!c.parsed && /^[ \t\r\n]*[{[]/.test(m.data.toString('latin1', 0, 64))) problem ??= `a WebSocket message that looks like JSON does not parse: ${c.problem ?? ''}`;
+      if (c.parsed && c.problem !== undefined) problem ??= c.problem;
+      for (const call of c.calls) {
+        calls.push(call);
+        messageOf.set(call, m);
+      }
+    }
+    const ref = { frameStart: r.frameStart, firstHeaderOffset: r.firstHeaderOffset, pushIndex, messageOf };
+    return { calls, ...(problem !== undefined ? { problem } : {}), incomplete: false, ws: ref };
+  } catch (e: unknown) {
+    s.ws = e instanceof Error ? e.message : String(e);
+    return { calls: [], problem: `unreadable WebSocket frames: ${s.ws}`, incomplete: false, ws: { frameStart: atStart, firstHeaderOffset: -1, pushIndex } };
   }
 }
 

@@ -72,7 +72,7 @@ describe('node-agent: HTTP/2 requests (RFC 9113)', () => {
     expect(a1.calls.map((c) => c.kind)).to.deep.equal(['http']);
     const a2 = s.push('k', frame(0, 1, 1, body));
     expect(a2.calls).to.deep.equal([{ kind: 'mcp', tool: 'delete_customer', arguments: {}, host: '127.0.0.1' }]);
-    expect(s.isH2('k')).to.equal(true);
+    expect(s.isFramed('k')).to.equal(true);
   });
 
   it('a new connection under a reused key starts over at its preface', () => {
