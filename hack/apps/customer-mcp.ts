@@ -10,54 +10,15 @@
  * Every tool/API/A2A execution is appended to $SIDE_EFFECTS (one JSON line),
  * so a test can prove a blocked call never ran. Prints "listening <port>".
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { WebSocketServer } from 'ws';
-import { z } from 'zod';
+import { CUSTOMERS, mcpServer, ran } from './customer-tools.js';
 import { WebSocketServerTransport } from './ws-transport.js';
 
-const sideEffects = process.env.SIDE_EFFECTS ?? '';
-/** Simulated work per tool call, in ms (benchmarks). */
-const workMs = Number(process.env.WORK_MS ?? '0');
-
-function work(): void {
-  const end = performance.now() + workMs;
-  while (performance.now() < end);
-}
-const CUSTOMERS = [
-  { id: 1, name: 'Ada', status: 'active' },
-  { id: 2, name: 'Grace', status: 'inactive' },
-];
-
-function ran(what: string, detail: unknown): void {
-  if (sideEffects) appendFileSync(sideEffects, `${JSON.stringify({ what, detail, at: Date.now() })}\n`);
-}
-
-function text(value: unknown): { content: { type: 'text'; text: string }[] } {
-  return { content: [{ type: 'text', text: JSON.stringify(value) }] };
-}
-
-function mcpServer(): McpServer {
-  const s = new McpServer({ name: 'customer-mcp', version: '1.0.0' });
-  s.registerTool('get_customer', { description: 'One customer by id', inputSchema: { id: z.number() } }, ({ id }) => {
-    work();
-    ran('get_customer', { id });
-    return text(CUSTOMERS.find((c) => c.id === id) ?? null);
-  });
-  s.registerTool('get_all_customers', { description: 'Every customer matching a filter', inputSchema: { filter: z.string() } }, ({ filter }) => {
-    ran('get_all_customers', { filter });
-    return text(filter === 'none' ? CUSTOMERS : CUSTOMERS.filter((c) => c.status === filter));
-  });
-  s.registerTool('delete_customer', { description: 'Delete a customer', inputSchema: { id: z.number() } }, ({ id }) => {
-    ran('delete_customer', { id });
-    return text({ deleted: id });
-  });
-  return s;
-}
 
 async function body(req: IncomingMessage): Promise<string> {
   let data = '';
