@@ -4,7 +4,7 @@
 # Node's own OpenSSL is what the node agent's SSL_write uprobes attach to.
 source "$SPEC_DIR/ziriz-app.inc"
 IMAGE_BASE=debian
-ZIRIZ_MODULES=(@modelcontextprotocol/sdk zod)  # what its code imports (and their dependencies)
+ZIRIZ_MODULES=(@modelcontextprotocol/sdk zod ws)  # what its code imports (and their dependencies)
 IMAGE_ENTRYPOINT=(/usr/local/bin/node)
 IMAGE_CMD=(/app/dist/hack/apps/customer-mcp.js)
 IMAGE_ENV=(PATH=/usr/local/bin:/usr/bin:/bin NODE_ENV=production)
