@@ -33,6 +33,7 @@ struct ziriz_abi_anchor {
 	enum ziriz_egress_hook egress_hook;
 	enum ziriz_data_source data_source;
 	enum ziriz_lsm_hook lsm_hook;
+	enum ziriz_peer_family peer_family;
 };
 
 struct ziriz_abi_anchor ziriz_abi_anchor SEC(".data.abi");

@@ -11,6 +11,7 @@
 #include "identity.h"
 #include "podcg.h"
 #include "holds.h"
+#include "fd.h"
 
 /*
  * Set by the agent when it attaches per-process TLS probes: a new program in
@@ -75,6 +76,8 @@ int BPF_PROG(ziriz_sched_exec, struct task_struct *p, pid_t old_pid, struct linu
 		    !zidentity_of(pod_cgid))
 			zcount(ZIRIZ_CNT_MAP_FULL);
 	}
+	/* Its stdin, when a pipe or socket from another process of the pod: what is written there is a call to it. */
+	zstdio_note_exec();
 	zreport_exec(cgid, id, ziriz_exec_hold && ((id->cover_enforce | id->cover_audit) & ZIRIZ_PROBED_COVER));
 	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * uprobes on libc write(fd, buf, count), send/sendto(fd, buf, len, ...) and
  * writev(fd, iov, iovcnt) entry, for plaintext calls on sockets (an MCP server
- * reached without TLS, e.g. behind a mesh). Same judgement as the TLS probes
- * (lib/call.h); writes to anything but a socket return at once. Entry probes:
+ * reached without TLS, e.g. behind a mesh) and on the stdin of a stdio server
+ * the pod started (a pipe or socket pair: lib/fd.h). Same judgement as the TLS
+ * probes (lib/call.h); writes to anything else return at once. Entry probes:
  * the process stops before the syscall, so a held call has not been sent.
  *
  * writev is one write: its iovecs are judged in order, each continuing the
@@ -20,21 +21,45 @@
 
 #define ZIRIZ_IOV_MAX 4
 
-static __always_inline int zsock_ref(int fd, struct zconn_ref *c)
+/*
+ * The stream a write to `fd` goes to (a socket, or a stdio server's stdin
+ * pipe: lib/fd.h); `peer` names the stdio server reading it, when known
+ * (NULL is returned through *has otherwise).
+ */
+static __always_inline int zsock_ref(int fd, struct zconn_ref *c, struct zpeer *peer, int *has)
 {
+	__u32 child = 0;
+
 	c->conn = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
-	return zfd_sock(fd, &c->sk, &c->strict);
+	if (!zfd_link(fd, &c->sk, &c->strict, &child))
+		return 0;
+	*has = child != 0;
+	if (child) {
+		__builtin_memcpy(peer->addr, &child, sizeof(child));
+		peer->family = ZIRIZ_PEER_STDIO_CHILD;
+	}
+	return 1;
 }
 
 static __always_inline int zsock_write(int fd, const void *buf, __u64 count)
 {
 	struct zconn_ref c = {};
+	struct zpeer peer = {};
+	struct ziriz_identity *id;
+	struct zview vw;
+	__u64 cgid;
+	int has = 0;
 
-	if (!zsock_ref(fd, &c))
+	if (!zsock_ref(fd, &c, &peer, &has))
 		return 0;
 	if (ziriz_capture_all)
 		return zcapture(ZIRIZ_SRC_SYS_WRITE, c.conn, buf, (__s64)count);
-	return zcall_probe(ZIRIZ_SRC_SYS_WRITE, &c, buf, (__s64)count);
+	if ((__s64)count <= 0 || !buf)
+		return 0;
+	id = zcall_sender(&cgid, &vw);
+	if (!id)
+		return 0;
+	return zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, buf, (__s64)count, id, cgid, &vw, has ? &peer : NULL);
 }
 
 SEC("uprobe")
@@ -67,11 +92,13 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 {
 	struct ziriz_identity *id;
 	struct zconn_ref c = {};
+	struct zpeer peer = {};
 	struct zjudge_req *rq;
 	struct zview vw;
 	__u64 cgid;
+	int has = 0;
 
-	if (!zsock_ref(fd, &c) || iovcnt <= 0)
+	if (!zsock_ref(fd, &c, &peer, &has) || iovcnt <= 0)
 		return 0;
 	if (ziriz_capture_all) {
 		for (int i = 0; i < ZIRIZ_IOV_MAX; i++) {
@@ -91,7 +118,7 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 
 		if (bpf_probe_read_user(&v, sizeof(v), &iov[0]) < 0)
 			return 0;
-		return zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, NULL);
+		return zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, has ? &peer : NULL);
 	}
 	if (c.strict && vw.cover_enforce) {
 		int hold = iovcnt > ZIRIZ_IOV_MAX;
@@ -114,7 +141,7 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 		if (!hold)
 			return 0;
 		/* One hold for the whole writev: the agent reads every iovec. */
-		rq = zcall_request(ZIRIZ_SRC_SYS_WRITEV, &c, iov, iovcnt, id, cgid, &vw, NULL);
+		rq = zcall_request(ZIRIZ_SRC_SYS_WRITEV, &c, iov, iovcnt, id, cgid, &vw, has ? &peer : NULL);
 		if (!rq)
 			return 0;
 		rq->force = ZIRIZ_WHY_FRAMING;
@@ -127,7 +154,7 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 
 		if (i >= iovcnt || bpf_probe_read_user(&v, sizeof(v), &iov[i]) < 0)
 			break;
-		zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, NULL);
+		zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, has ? &peer : NULL);
 	}
 	return 0;
 }

@@ -283,6 +283,17 @@ enum ziriz_data_source {
 	ZIRIZ_SRC_GO_TLS_READ = 10, /* Go crypto/tls.(*Conn).Read, at its return instructions */
 };
 
+/*
+ * ziriz_data_event.peer_family besides AF_INET (2) and AF_INET6 (10): the
+ * write went to the stdin of a process of the pod (a pipe or Unix socket that
+ * process had as fd 0 when it executed: a stdio server); peer_addr[0..3] is
+ * its tgid (little endian).
+ */
+enum ziriz_peer_family {
+	ZIRIZ_PEER_UNKNOWN = 0,
+	ZIRIZ_PEER_STDIO_CHILD = 1,
+};
+
 #define ZIRIZ_DATA_MAX 4096
 
 struct ziriz_data_event {
@@ -297,10 +308,10 @@ struct ziriz_data_event {
 	__u8 held;          /* 1 if the thread was stopped (SIGSTOP) */
 	__u32 rule_id;
 	__u64 name_hash;
-	/* Received calls (SSL_read): the sending end of the connection, when known. */
+	/* Received calls (SSL_read): the sending end of the connection, when known; sent calls: the stdio child reading them. */
 	__u8 peer_addr[16]; /* IPv4 in the first 4 bytes */
 	__u16 peer_port;
-	__u8 peer_family;   /* AF_INET, AF_INET6, or 0: unknown */
+	__u8 peer_family;   /* AF_INET, AF_INET6, enum ziriz_peer_family */
 	__u8 why;           /* enum ziriz_hold_why: why the kernel was not certain (0: a call it recognised) */
 	__u8 pad[4];
 	__u8 data[ZIRIZ_DATA_MAX]; /* variable length: last, `captured` bytes valid */

@@ -7,6 +7,31 @@
 
 #define ZIRIZ_S_IFMT 00170000
 #define ZIRIZ_S_IFSOCK 0140000
+#define ZIRIZ_S_IFIFO 0010000
+#define ZIRIZ_AF_UNIX 1
+#define ZIRIZ_FMODE_READ 0x1
+
+/*
+ * stdio servers: the pipe or Unix socket a process of a protected pod had as
+ * its stdin (fd 0) when it executed -> that process. Set at exec
+ * (tp_sched_exec); a write by another process of the pod into it is a call to
+ * that process (lib/call.h judges it like a Unix socket write). Key: the
+ * pipe's inode, or the Unix socket's struct sock (looked up from the writer's
+ * end through its peer). LRU: a stale entry only names a process that has
+ * gone; the key's object is not reused while the pipe or socket is open.
+ */
+struct zstdio_child {
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct zstdio_child);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_stdio SEC(".maps");
 
 /* The open file behind `fd` of the current task, or NULL. */
 static __always_inline struct file *zfd_file(int fd)
@@ -39,31 +64,118 @@ static __always_inline int zfd_is_socket(int fd)
 
 #define ZIRIZ_SOCK_STREAM 1
 
-/*
- * The socket behind `fd`: its struct sock (as a number: it names the
- * connection, so that state kept for an fd is not inherited by the next
- * socket on that fd) and whether it is a TCP stream (an inet stream socket:
- * HTTP's transport; Unix sockets carry stdio and are not judged this way).
- * 0 when fd is not a socket.
- */
-static __always_inline int zfd_sock(int fd, __u64 *sk, __u8 *stream)
+/* The key of `f` in ziriz_stdio: its inode for a pipe (both ends share it), its struct sock for a Unix socket; 0 otherwise. */
+static __always_inline __u64 zstdio_key(struct file *f)
 {
-	struct file *f = zfd_file(fd);
-	struct socket *sock;
+	__u16 mode;
 
-	if (!zfile_is_socket(f))
+	if (!f)
 		return 0;
-	sock = BPF_CORE_READ(f, private_data);
+	mode = BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT;
+	if (mode == ZIRIZ_S_IFIFO)
+		return (__u64)BPF_CORE_READ(f, f_inode);
+	if (mode == ZIRIZ_S_IFSOCK) {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+		struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+
+		if (sk && BPF_CORE_READ(sk, __sk_common.skc_family) == ZIRIZ_AF_UNIX)
+			return (__u64)sk;
+	}
+	return 0;
+}
+
+/* At exec: remember the current task's stdin, when it is a pipe or Unix socket, as a stdio server's. */
+static __always_inline void zstdio_note_exec(void)
+{
+	struct file *f = zfd_file(0);
+	struct zstdio_child v = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	__u64 key;
+
+	/* Its reading end only (FMODE_READ): a stdin opened for writing is no one's input. */
+	if (!f || !(BPF_CORE_READ(f, f_mode) & ZIRIZ_FMODE_READ))
+		return;
+	key = zstdio_key(f);
+	if (key && bpf_map_update_elem(&ziriz_stdio, &key, &v, BPF_ANY) < 0)
+		zcount(ZIRIZ_CNT_MAP_FULL);
+}
+
+/* The stdio server reading what is written to the Unix socket `sk` (its peer's entry), or 0. */
+static __always_inline __u32 zstdio_peer_of_unix(struct sock *sk)
+{
+	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	__u64 key = (__u64)peer;
+	struct zstdio_child *c;
+
+	if (!peer)
+		return 0;
+	c = bpf_map_lookup_elem(&ziriz_stdio, &key);
+	return c ? c->tgid : 0;
+}
+
+/*
+ * The socket behind the open file `f` (a socket): its struct sock (as a
+ * number: it names the connection, so that state kept for an fd is not
+ * inherited by the next socket on that fd), whether it is a TCP stream (an
+ * inet stream socket: HTTP's transport; Unix sockets carry stdio and are not
+ * judged this way) and, for a Unix socket, the tgid of the stdio server at
+ * its other end (0: none known). 0 when the file has no socket.
+ */
+static __always_inline int zsock_of_file(struct file *f, __u64 *sk, __u8 *stream, __u32 *child)
+{
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	__u16 fam;
+
 	if (!sock)
 		return 0;
 	*sk = (__u64)BPF_CORE_READ(sock, sk);
 	*stream = 0;
-	if (BPF_CORE_READ(sock, type) == ZIRIZ_SOCK_STREAM && *sk) {
-		__u16 fam = BPF_CORE_READ((struct sock *)*sk, __sk_common.skc_family);
-
-		*stream = fam == ZIRIZ_AF_INET || fam == ZIRIZ_AF_INET6;
-	}
+	if (!*sk)
+		return 1;
+	fam = BPF_CORE_READ((struct sock *)*sk, __sk_common.skc_family);
+	*stream = BPF_CORE_READ(sock, type) == ZIRIZ_SOCK_STREAM && (fam == ZIRIZ_AF_INET || fam == ZIRIZ_AF_INET6);
+	if (fam == ZIRIZ_AF_UNIX)
+		*child = zstdio_peer_of_unix((struct sock *)*sk);
 	return 1;
+}
+
+/* The socket behind `fd` (zsock_of_file); 0 when fd is not a socket. */
+static __always_inline int zfd_sock(int fd, __u64 *sk, __u8 *stream)
+{
+	struct file *f = zfd_file(fd);
+	__u32 child = 0;
+
+	return zfile_is_socket(f) && zsock_of_file(f, sk, stream, &child);
+}
+
+/*
+ * What a write to `fd` goes to, for the call probes: a socket
+ * (zsock_of_file) or a pipe registered in ziriz_stdio (made by a process of
+ * the pod, or a stdio server's stdin). Fills the stream's name `sk`,
+ * `stream` and `child`, the tgid of the stdio server reading it (0: none
+ * known). 0 for anything else (files, the container's stdout, pipes made
+ * outside the pod).
+ */
+static __always_inline int zfd_link(int fd, __u64 *sk, __u8 *stream, __u32 *child)
+{
+	struct file *f = zfd_file(fd);
+	__u16 mode;
+
+	*child = 0;
+	if (!f)
+		return 0;
+	mode = BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT;
+	if (mode == ZIRIZ_S_IFIFO) {
+		__u64 key = (__u64)BPF_CORE_READ(f, f_inode);
+		struct zstdio_child *c = bpf_map_lookup_elem(&ziriz_stdio, &key);
+
+		if (!c)
+			return 0;
+		*sk = key;
+		*stream = 0;
+		*child = c->tgid;
+		return 1;
+	}
+	return mode == ZIRIZ_S_IFSOCK && zsock_of_file(f, sk, stream, child);
 }
 
 /*

@@ -98,6 +98,10 @@ export const DataSource = {
 } as const;
 export type DataSource = (typeof DataSource)[keyof typeof DataSource];
 
+/** ziriz_data_event.peer_family values besides AF_INET/AF_INET6. */
+export const PeerFamily = { UNKNOWN: 0, STDIO_CHILD: 1 } as const;
+export type PeerFamily = (typeof PeerFamily)[keyof typeof PeerFamily];
+
 export const LsmHook = { FILE_OPEN: 1, BPRM_CHECK: 2, SOCKET_CONNECT: 3 } as const;
 export type LsmHook = (typeof LsmHook)[keyof typeof LsmHook];
 
@@ -114,6 +118,7 @@ export const ABI_ENUMS = {
   ziriz_egress_hook: { prefix: 'ZIRIZ_HOOK_', values: EgressHook },
   ziriz_data_source: { prefix: 'ZIRIZ_SRC_', values: DataSource },
   ziriz_lsm_hook: { prefix: 'ZIRIZ_LSM_', values: LsmHook },
+  ziriz_peer_family: { prefix: 'ZIRIZ_PEER_', values: PeerFamily },
 } as const;
 
 /** ziriz_egress_event.rule_id of a connect refused because its process is not visible (ZIRIZ_RULE_NOT_VISIBLE). */

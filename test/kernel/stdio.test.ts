@@ -1,43 +1,101 @@
 /**
- * stdio MCP servers on the real kernel (issue 15, item 4, in part): an agent
- * in the protected cgroup starts the official SDK's stdio server as its
- * child (StdioClientTransport; Node gives the child a Unix socket pair as
- * stdin/stdout, so the agent's writes to it are socket writes the libc
- * probes see) and calls tools. Asserted on the server's record of what ran.
- * Pipes (Python's subprocess, Go's exec) are not judged yet: stated in the
- * threat model.
+ * stdio MCP servers on the real kernel (issue 15, item 4): an agent in the
+ * protected cgroup starts an official-SDK stdio server as its child and calls
+ * tools, with each SDK's own launcher:
+ * - TypeScript SDK (StdioClientTransport): Node gives the child a Unix
+ *   socket pair as stdin/stdout;
+ * - Python SDK (stdio_client): pipes, written with libc write();
+ * - Go SDK (CommandTransport): pipes, written by Go's own system calls.
+ * A pipe made by a process of the pod is registered when pipe() returns, and
+ * the child that executes with it as its stdin names it (bpf/lib/fd.h,
+ * tp_pipe_create). Asserted on the server's record of what ran, and on the
+ * Events naming the child. Pipes made outside the pod (the container's
+ * stdout: here the test runner's pipe) are not judged.
  */
 import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pythonWithMcp } from '../differential/toolchains.js';
 import { needRoot } from '../support/gate.js';
+import { goBuild } from '../support/go-build.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy } from '../support/tool-policy.js';
 
 interface Outcome { tool: string; ok: boolean; text?: string; error?: string }
 
-describe('kernel: a stdio MCP server started by a protected agent (official SDK, Node socket pair)', function () {
-  this.timeout(120_000);
+const CALLS = ['get_customer={"id":1}', 'delete_customer={"id":9}', 'get_all_customers={"filter":"none"}', 'get_all_customers={"filter":"vip"}'];
+const NODE_SERVER = join(REPO, 'dist/hack/apps/customer-mcp-stdio.js');
+const DENIED_CALL = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_customer","arguments":{"id":9}}}';
+
+describe('kernel: stdio MCP servers started by a protected agent (official SDKs: socket pair and pipes)', function () {
+  this.timeout(300_000);
   const rig = new ToolRig();
+  const dir = mkdtempSync(join(tmpdir(), 'ziriz-stdio-'));
+  let python = '';
+  let goMcp = '';
 
   before(async function () {
     needRoot(this);
+    [python, goMcp] = await Promise.all([pythonWithMcp(rig.procs), goBuild(rig.procs, join(REPO, 'test/apps/go-mcp'))]);
     await rig.start([toolPolicy()], { tls: true });
   });
-  after(async () => { await rig.stop(); });
+  after(async () => {
+    await rig.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('denied calls to the child never run and are reported; allowed ones run', async () => {
+  /** Run `argv` in the protected cgroup; the calls' outcomes, what ran and the blocked calls' Event targets. */
+  async function agent(argv: readonly string[]): Promise<{ out: Outcome[]; ran: string[]; blocked: string[] }> {
     const vBefore = rig.verdicts.length;
     const ranBefore = rig.ranTools().length;
-    const p = rig.spawnProgramProtected([process.execPath, join(REPO, 'dist/test/apps/stdio-agent.js'), join(REPO, 'dist/hack/apps/customer-mcp-stdio.js'),
-      'get_customer={"id":1}', 'delete_customer={"id":9}', 'get_all_customers={"filter":"none"}', 'get_all_customers={"filter":"vip"}'], { SIDE_EFFECTS: rig.sideEffects });
-    const fin = await rig.procs.wait(p, 60_000);
+    const fin = await rig.procs.wait(rig.spawnProgramProtected(argv, { SIDE_EFFECTS: rig.sideEffects }), 90_000);
     expect(fin.stdout, fin.stderr.slice(-1500)).to.include('done');
-    const out = fin.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Outcome);
-    expect(out.map((o) => o.ok)).to.deep.equal([true, false, false, true]);
-    expect(out[1]?.error ?? out[1]?.text ?? '').to.match(/ZIRIZ_DENIED___/);
-    expect(rig.ranTools().slice(ranBefore)).to.deep.equal(['get_customer', 'get_all_customers']);
-    const blocked = rig.verdicts.slice(vBefore).filter((v) => v.reason === 'ToolCallBlocked').map((v) => v.target.replace(/ to .*$/, ''));
-    expect(blocked).to.deep.equal(['tools/call delete_customer', 'tools/call get_all_customers']);
+    return {
+      out: fin.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Outcome),
+      ran: rig.ranTools().slice(ranBefore),
+      blocked: rig.verdicts.slice(vBefore).filter((v) => v.reason === 'ToolCallBlocked').map((v) => v.target),
+    };
+  }
+
+  function expectJudged(r: { out: Outcome[]; ran: string[]; blocked: string[] }, server: RegExp): void {
+    expect(r.out.map((o) => o.ok), JSON.stringify(r.out)).to.deep.equal([true, false, false, true]);
+    expect(`${r.out[1]?.error ?? ''}${r.out[1]?.text ?? ''}`).to.match(/ZIRIZ_DENIED___/);
+    expect(r.ran).to.deep.equal(['get_customer', 'get_all_customers']);
+    expect(r.blocked.map((t) => t.replace(/ to .*$/, ''))).to.deep.equal(['tools/call delete_customer', 'tools/call get_all_customers']);
+    for (const t of r.blocked) expect(t).to.match(server);
+  }
+
+  it('TypeScript SDK client (socket pair): denied calls never run; Events name the child as the server', async () => {
+    const r = await agent([process.execPath, join(REPO, 'dist/test/apps/stdio-agent.js'), NODE_SERVER, ...CALLS]);
+    expectJudged(r, / to stdio server node customer-mcp-stdio\.js \(pid \d+\)$/);
+  });
+
+  it('Python SDK client (pipes, libc write): denied calls never run; Events name the child', async () => {
+    const r = await agent([python, join(REPO, 'test/apps/stdio_agent.py'), process.execPath, NODE_SERVER, '--', ...CALLS]);
+    expectJudged(r, / to stdio server node customer-mcp-stdio\.js \(pid \d+\)$/);
+  });
+
+  it('Go SDK client (pipes, Go system calls) and Go SDK stdio server: denied calls never run; Events name the child', async () => {
+    const r = await agent([goMcp, 'stdio-client', goMcp, 'stdio-server', rig.sideEffects, '--', ...CALLS]);
+    expectJudged(r, / to stdio server go-mcp-\w+ stdio-server side-effects\.jsonl \(pid \d+\)$/);
+  });
+
+  it('a pipe between two programs of the pod is judged from its first byte; the pod\'s own stdout (made outside) is not', async () => {
+    const file = join(dir, 'call.json');
+    writeFileSync(file, `${DENIED_CALL}\n`);
+    const vBefore = rig.verdicts.length;
+    // cat writes into the pipe sh made (in the pod) whether or not the second cat has started yet.
+    const piped = await rig.procs.wait(rig.spawnProgramProtected(['/bin/sh', '-c', `cat ${file} | cat`]), 30_000);
+    expect(piped.stdout).to.not.include('delete_customer');
+    expect(piped.stdout).to.match(/"name":"ZIRIZ_DENIED___"/);
+    expect(rig.verdicts.slice(vBefore).map((v) => v.reason)).to.include('ToolCallBlocked');
+    // The same bytes to the program's stdout, a pipe made outside the pod (as a container's is, by the runtime's
+    // shim): the outer shell makes it, then the writer joins the pod and executes cat. Passed as they are.
+    const vMid = rig.verdicts.length;
+    const direct = await rig.procs.wait(rig.procs.start('/bin/sh', ['-c', `sh -c 'echo $$ > ${rig.cgroupPath}/cgroup.procs && exec /bin/cat ${file}' | cat`]), 30_000);
+    expect(direct.stdout).to.equal(`${DENIED_CALL}\n`);
+    expect(rig.verdicts.slice(vMid)).to.deep.equal([]);
   });
 });

@@ -94,7 +94,9 @@ export class NodeKernel {
         ...(this.opts.ringBytes ? { mapMaxEntries: { ziriz_events: this.opts.ringBytes } } : {}),
       });
       this.objects.set(spec.object, obj);
-      if (spec.attach === 'cgroup-root' || spec.attach === 'tp_btf' || spec.attach === 'lsm') this.attachNodeWide(spec, obj);
+      if (spec.attach !== 'uprobe-process' && spec.attach !== 'tc-pod') {
+        for (const program of [spec.program, ...(spec.with ?? [])]) this.attachNodeWide(spec, obj, program);
+      }
       this.hooks.add(spec.hook);
     } catch (e: unknown) {
       this.fail(spec, errorMessage(e));
@@ -108,12 +110,12 @@ export class NodeKernel {
   }
 
   /** Attach and pin a new link, then remove the links earlier agents pinned for this program. */
-  private attachNodeWide(spec: ProgramSpec, obj: BpfObject): void {
+  private attachNodeWide(spec: ProgramSpec, obj: BpfObject, program: string): void {
     const dir = join(this.opts.pinRoot, 'links');
     // bpffs refuses '.' in names: <program>-<time>-<pid>
-    const stale = readdirSync(dir).filter((n) => n.startsWith(`${spec.program}-`));
-    const link = spec.attach === 'cgroup-root' ? obj.attachCgroup(spec.program, cgroupV2Root()) : obj.attach(spec.program);
-    const name = `${spec.program}-${Date.now()}-${process.pid}`;
+    const stale = readdirSync(dir).filter((n) => n.startsWith(`${program}-`));
+    const link = spec.attach === 'cgroup-root' ? obj.attachCgroup(program, cgroupV2Root()) : obj.attach(program);
+    const name = `${program}-${Date.now()}-${process.pid}`;
     link.pin(join(dir, name));
     this.links.push(link);
     for (const old of stale) {
@@ -125,7 +127,7 @@ export class NodeKernel {
         this.opts.log('warn', 'could not remove a stale link', { pin: old, error: errorMessage(e) });
       }
     }
-    this.opts.log('info', 'program attached', { program: spec.program, hook: spec.hook, pin: name, replaced: stale.length });
+    this.opts.log('info', 'program attached', { program, hook: spec.hook, pin: name, replaced: stale.length });
   }
 
   private collectMaps(): void {

@@ -11,6 +11,8 @@ export type AttachKind =
   | 'cgroup-root'
   /** a BTF tracepoint (attach target in the section); link pinned */
   | 'tp_btf'
+  /** a classic tracepoint (category/name in the section); link pinned */
+  | 'tracepoint'
   /** a TC classifier on each protected pod's host veth (ingress = the pod's egress) */
   | 'tc-pod'
   /** uprobes attached per process of a protected pod (pid filter), by calls/probes.ts */
@@ -21,6 +23,8 @@ export type AttachKind =
 export interface ProgramSpec {
   readonly object: string;
   readonly program: string;
+  /** More programs of the same object attached with it (node-wide kinds): the hook needs all of them. */
+  readonly with?: readonly string[];
   readonly attach: AttachKind;
   readonly hook: HookName;
   readonly feature: Feature;
@@ -35,6 +39,7 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv6 sendmsg() (UDP)' },
   { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf', enforces: 'new processes held until their probes are attached; pods keyed at their first exec' },
   { object: 'tp_fork_hold', program: 'ziriz_fork_hold', attach: 'tp_btf', hook: 'fork-hold', feature: 'tp_btf', enforces: 'children forked without exec held until their probes are attached (bpf_send_signal_task, 6.13+)' },
+  { object: 'tp_pipe_create', program: 'ziriz_pipe2_exit', with: ['ziriz_pipe2_enter', 'ziriz_pipe_enter', 'ziriz_pipe_exit'], attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: 'calls written into pipes between processes of a pod (stdio servers started by pipe, shell pipelines)' },
   // after tp_sched_exec: a new pod's cgroup is keyed before its deny list is checked
   { object: 'tp_exec_deny', program: 'ziriz_exec_deny', attach: 'tp_btf', hook: 'exec-kill', feature: 'tp_btf', enforces: 'process.deny where LSM is unavailable (kill at exec)' },
   { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc', enforces: 'egress dropped at the pod veth' },

@@ -4,7 +4,7 @@
  * for the caller to count; it never escapes the read loop.
  */
 import { ZirizError } from '../../../core/errors/ziriz-error.js';
-import { AF_INET, AF_INET6, Op } from '../../../core/abi/enums.js';
+import { AF_INET, AF_INET6, Op, PeerFamily } from '../../../core/abi/enums.js';
 import { readCString } from '../../../core/abi/layout.js';
 import {
   ziriz_bench_event,
@@ -63,6 +63,8 @@ export interface DataRecord {
   readonly why: number;
   /** Received calls: the sending end, when the kernel knew it. */
   readonly peer?: { readonly ip: string; readonly port: number };
+  /** Sent calls: the tgid of the stdio server reading them (the write went to its stdin), when the kernel knew it. */
+  readonly child?: number;
   /** The captured plaintext (a copy, safe to keep). */
   readonly data: Buffer;
 }
@@ -137,9 +139,13 @@ function decodeEgress(buf: Buffer, at: number, hdr: EventHeader): EgressRecord {
 
 const DATA_HDR = ziriz_data_event.fields.data.offset;
 
-function peerOf(buf: Buffer, at: number): { peer?: { ip: string; port: number } } {
+function peerOf(buf: Buffer, at: number): { peer?: { ip: string; port: number }; child?: number } {
   const F = ziriz_data_event.fields;
   const family = buf.readUInt8(at + F.peer_family.offset);
+  if (family === PeerFamily.STDIO_CHILD) {
+    const tgid = buf.readUInt32LE(at + F.peer_addr.offset);
+    return tgid > 0 ? { child: tgid } : {};
+  }
   if (family !== AF_INET && family !== AF_INET6) return {};
   const addr = buf.subarray(at + F.peer_addr.offset, at + F.peer_addr.offset + 16);
   return { peer: { ip: formatAddr(family, addr), port: buf.readUInt16LE(at + F.peer_port.offset) } };

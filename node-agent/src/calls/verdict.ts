@@ -8,6 +8,7 @@ import type { Verdict, VerdictReason } from '../report/types.js';
 import type { Attribution } from '../agent/attribution.js';
 import { describeCall, type Call } from './classify.js';
 import { describeCaller, type CallerFacts } from './caller.js';
+import { stdioServerName } from './stdio-server.js';
 
 /** The probed function, by record source (every source named: a new one does not compile without its name). */
 const SOURCES: Readonly<Record<DataSource, string>> = {
@@ -50,7 +51,9 @@ export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr:
     detail.argumentsDigest = argumentsDigest(args);
     if (showArguments) detail.arguments = JSON.stringify(args).slice(0, 512);
   }
-  if (call.host) detail.server = call.host;
+  // A call written to the stdin of a process of the pod is addressed to that process (a stdio server).
+  const server = call.host ?? (rec.child === undefined ? undefined : `stdio server ${stdioServerName(rec.child)}`);
+  if (server) detail.server = server;
   if (caller) detail.caller = describeCaller(caller);
   return {
     reason: reasonOf(call, v),
@@ -66,7 +69,7 @@ export function callVerdict(rec: DataRecord, call: Call, v: PolicyVerdict, attr:
     policy: v.policy,
     rule: v.rule,
     why: v.reason,
-    target: `${describeCall(call)}${call.host ? ` to ${call.host}` : ''}${caller ? ` from ${describeCaller(caller)}` : ''}`,
+    target: `${describeCall(call)}${server ? ` to ${server}` : ''}${caller ? ` from ${describeCaller(caller)}` : ''}`,
     ...(v.action ? { action: v.action } : {}),
     detail,
   };

@@ -13,6 +13,11 @@
 //	  get_customer, get_all_customers, delete_customer; every execution
 //	  appended to SIDE_EFFECTS as {"what":tool} (the record of what ran).
 //	  Prints "listening PORT".
+//	go-mcp stdio-client CMD ARGS... -- TOOL=ARGS_JSON...
+//	  starts CMD as its MCP server over stdio (CommandTransport: the child's
+//	  stdin and stdout are pipes) and calls the tools as "client" does.
+//	go-mcp stdio-server SIDE_EFFECTS
+//	  the same tools over stdio (StdioTransport).
 package main
 
 import (
@@ -24,6 +29,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +49,10 @@ func main() {
 		server(os.Args[2:])
 	case "loop":
 		loop(os.Args[2:])
+	case "stdio-client":
+		stdioClient(os.Args[2:])
+	case "stdio-server":
+		stdioServer(os.Args[2:])
 	default:
 		fail("unknown mode " + os.Args[1])
 	}
@@ -122,8 +133,30 @@ func client(args []string) {
 	s := session(ctx, args[0], args[1])
 	defer s.Close()
 	fmt.Println("ready")
+	callAll(ctx, s, args[2:])
+}
+
+func stdioClient(args []string) {
+	sep := slices.Index(args, "--")
+	if sep < 1 {
+		fail("usage: go-mcp stdio-client CMD ARGS... -- TOOL=ARGS_JSON...")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := mcp.NewClient(&mcp.Implementation{Name: "go-mcp-stdio-client", Version: "1.0.0"}, nil)
+	s, err := c.Connect(ctx, &mcp.CommandTransport{Command: exec.Command(args[0], args[1:sep]...)}, nil)
+	if err != nil {
+		fail("connect: " + err.Error())
+	}
+	defer s.Close()
+	fmt.Println("ready")
+	callAll(ctx, s, args[sep+1:])
+}
+
+// callAll calls each TOOL=ARGS_JSON in turn, printing its outcome as a JSON line, then "done".
+func callAll(ctx context.Context, s *mcp.ClientSession, calls []string) {
 	enc := json.NewEncoder(os.Stdout)
-	for _, call := range args[2:] {
+	for _, call := range calls {
 		name, raw, _ := strings.Cut(call, "=")
 		var a map[string]any
 		if raw != "" {
@@ -156,15 +189,13 @@ type filterArgs struct {
 	Filter string `json:"filter"`
 }
 
-func server(args []string) {
-	if len(args) != 4 {
-		fail("usage: go-mcp server ADDR CERT KEY SIDE_EFFECTS")
-	}
+// customers is the MCP server with the three tools; every execution is appended to sideEffects.
+func customers(sideEffects string) *mcp.Server {
 	var mu sync.Mutex
 	ran := func(what string) {
 		mu.Lock()
 		defer mu.Unlock()
-		f, err := os.OpenFile(args[3], os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(sideEffects, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
 			fail(err.Error())
 		}
@@ -188,6 +219,23 @@ func server(args []string) {
 		ran("delete_customer")
 		return text(fmt.Sprintf("customer %d deleted", a.ID)), nil, nil
 	})
+	return srv
+}
+
+func stdioServer(args []string) {
+	if len(args) != 1 {
+		fail("usage: go-mcp stdio-server SIDE_EFFECTS")
+	}
+	if err := customers(args[0]).Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+		fail(err.Error())
+	}
+}
+
+func server(args []string) {
+	if len(args) != 4 {
+		fail("usage: go-mcp server ADDR CERT KEY SIDE_EFFECTS")
+	}
+	srv := customers(args[3])
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil))
 	ln, err := net.Listen("tcp", args[0])

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { AF_INET, AF_INET6, Op } from '../../../core/abi/enums.js';
+import { AF_INET, AF_INET6, Op, PeerFamily } from '../../../core/abi/enums.js';
 import { encodeStruct } from '../../../core/abi/codec.js';
 import { ziriz_data_event, ziriz_egress_event, ziriz_event_hdr } from '../../../core/abi/structs.js';
 import { RecordDecodeError, decodeRecord, formatAddr } from '../../../node-agent/src/bpf/records.js';
@@ -56,6 +56,19 @@ describe('ring-buffer record decoders', () => {
     expect(v6.kind === 'data' && v6.peer).to.deep.equal({ ip: 'fd00::9', port: 40123 });
     const odd = decodeRecord(rec(7, [1, 2, 3, 4]), 0, DATA_HDR);
     expect(odd.kind === 'data' && odd.peer).to.equal(undefined);
+  });
+
+  it('decodes the stdio server a sent call was written to (its tgid), never as a network peer', () => {
+    const rec = (tgid: number): Buffer => {
+      const addr = Buffer.alloc(16);
+      addr.writeUInt32LE(tgid, 0);
+      return encodeStruct(ziriz_data_event, { hdr: header(Op.CALL_HOLD, DATA_HDR), peer_family: PeerFamily.STDIO_CHILD, peer_addr: addr }).subarray(0, DATA_HDR);
+    };
+    const r = decodeRecord(rec(4_000_123), 0, DATA_HDR);
+    expect(r.kind === 'data' && r.child).to.equal(4_000_123);
+    expect(r.kind === 'data' && r.peer).to.equal(undefined);
+    const none = decodeRecord(rec(0), 0, DATA_HDR); // a pipe no child has executed with yet
+    expect(none.kind === 'data' && none.child).to.equal(undefined);
   });
 
   // One row per kind of garbage.
