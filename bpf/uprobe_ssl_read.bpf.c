@@ -16,13 +16,15 @@
  * judged (fail closed). Plaintext servers are judged at the return of their
  * socket reads (below). A caller that is a protected pod of this node and
  * enforces a category itself was judged before its call left it: that
- * category is not judged again.
+ * category is not judged again, unless the connection is one of a process
+ * ziriz cannot see (lib/blind.h: judged as from an unprotected caller).
  */
 #include "common.h"
 #include "data.h"
 #include "call.h"
 #include "fd.h"
 #include "pod_ips.h"
+#include "blind.h"
 #include "goabi.h"
 
 struct zread_args {
@@ -104,6 +106,9 @@ static __always_inline int zjudge_received(__u8 source, const struct zconn_ref *
 
 		__builtin_memcpy(k.addr, peer->addr, sizeof(k.addr));
 		caller = bpf_map_lookup_elem(&ziriz_pod_ips, &k);
+		/* A protected pod's process ziriz cannot see: nothing judged its call on its side (D10). */
+		if (caller && bpf_map_lookup_elem(&ziriz_blind_flows, peer))
+			caller = NULL;
 	}
 	vw = zview_in(id, caller);
 	if (!zcovered(&vw))

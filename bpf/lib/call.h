@@ -304,6 +304,7 @@ struct zpeer {
 	__u8 family;
 	__u8 pad;
 };
+_Static_assert(sizeof(struct zpeer) == 20, "zpeer: the key layout of ziriz_blind_flows (lib/blind.h)");
 
 /*
  * Which rules judge the bytes: a pod's outbound rules (what it sends) or its

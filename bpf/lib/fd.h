@@ -10,15 +10,19 @@
 #define ZIRIZ_S_IFIFO 0010000
 #define ZIRIZ_AF_UNIX 1
 #define ZIRIZ_FMODE_READ 0x1
+#define ZIRIZ_PIPEFS_MAGIC 0x50495045
 
 /*
  * stdio servers: the pipe or Unix socket a process of a protected pod had as
  * its stdin (fd 0) when it executed -> that process. Set at exec
  * (tp_sched_exec); a write by another process of the pod into it is a call to
- * that process (lib/call.h judges it like a Unix socket write). Key: the
- * pipe's inode, or the Unix socket's struct sock (looked up from the writer's
- * end through its peer). LRU: a stale entry only names a process that has
- * gone; the key's object is not reused while the pipe or socket is open.
+ * that process (lib/call.h judges it like a Unix socket write); pipes made by
+ * a process of the pod are registered too, with no process yet
+ * (tp_pipe_create). Key: the inode number of the pipe (both ends share it)
+ * or of the reader's Unix socket (looked up from the writer's end through its
+ * peer). Inode numbers of pipes and sockets come from one counter
+ * (get_next_ino) and are not reused as addresses are: a stale entry cannot
+ * name a later pipe. LRU: entries of closed pipes age out.
  */
 struct zstdio_child {
 	__u32 tgid;
@@ -64,7 +68,18 @@ static __always_inline int zfd_is_socket(int fd)
 
 #define ZIRIZ_SOCK_STREAM 1
 
-/* The key of `f` in ziriz_stdio: its inode for a pipe (both ends share it), its struct sock for a Unix socket; 0 otherwise. */
+/*
+ * The inode number of pipe `f` (pipe(2): pipefs); 0 for a named FIFO, whose
+ * inode number is its file system's and could equal a pipe's (not judged).
+ */
+static __always_inline __u64 zpipe_ino(struct file *f)
+{
+	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) != ZIRIZ_PIPEFS_MAGIC)
+		return 0;
+	return BPF_CORE_READ(f, f_inode, i_ino);
+}
+
+/* The key of `f` in ziriz_stdio: its inode number for a pipe or a Unix socket; 0 otherwise. */
 static __always_inline __u64 zstdio_key(struct file *f)
 {
 	__u16 mode;
@@ -73,13 +88,13 @@ static __always_inline __u64 zstdio_key(struct file *f)
 		return 0;
 	mode = BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT;
 	if (mode == ZIRIZ_S_IFIFO)
-		return (__u64)BPF_CORE_READ(f, f_inode);
+		return zpipe_ino(f);
 	if (mode == ZIRIZ_S_IFSOCK) {
 		struct socket *sock = BPF_CORE_READ(f, private_data);
 		struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
 
 		if (sk && BPF_CORE_READ(sk, __sk_common.skc_family) == ZIRIZ_AF_UNIX)
-			return (__u64)sk;
+			return BPF_CORE_READ(f, f_inode, i_ino);
 	}
 	return 0;
 }
@@ -103,10 +118,13 @@ static __always_inline void zstdio_note_exec(void)
 static __always_inline __u32 zstdio_peer_of_unix(struct sock *sk)
 {
 	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	__u64 key = (__u64)peer;
 	struct zstdio_child *c;
+	__u64 key;
 
 	if (!peer)
+		return 0;
+	key = BPF_CORE_READ(peer, sk_socket, file, f_inode, i_ino);
+	if (!key)
 		return 0;
 	c = bpf_map_lookup_elem(&ziriz_stdio, &key);
 	return c ? c->tgid : 0;
@@ -165,8 +183,8 @@ static __always_inline int zfd_link(int fd, __u64 *sk, __u8 *stream, __u32 *chil
 		return 0;
 	mode = BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT;
 	if (mode == ZIRIZ_S_IFIFO) {
-		__u64 key = (__u64)BPF_CORE_READ(f, f_inode);
-		struct zstdio_child *c = bpf_map_lookup_elem(&ziriz_stdio, &key);
+		__u64 key = zpipe_ino(f);
+		struct zstdio_child *c = key ? bpf_map_lookup_elem(&ziriz_stdio, &key) : NULL;
 
 		if (!c)
 			return 0;

@@ -12,23 +12,10 @@
 #include "common.h"
 #include "identity.h"
 #include "egress.h"
+#include "blind.h"
 
 #define ZIRIZ_SOCK_ALLOW 1
 #define ZIRIZ_SOCK_DENY 0
-
-/*
- * tgid -> why ziriz cannot see the process's calls (a static executable, a
- * TLS stack it does not probe: node-agent calls/visibility.ts), written by
- * the agent when it probes the process (held at exec: before it runs).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u8);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ziriz_blind SEC(".maps");
 
 /*
  * The visibility gate: a TCP connect of a process ziriz cannot see, in a pod

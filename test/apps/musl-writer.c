@@ -1,6 +1,7 @@
 /*
  * A plaintext HTTP client built against musl libc (the C library of Alpine
- * images): connects to 127.0.0.1:argv[1], sends the bytes of file argv[2]
+ * images): connects to 127.0.0.1:argv[1] (or $WRITER_HOST, an address in
+ * the test's own network namespaces), sends the bytes of file argv[2]
  * with one write(2) through musl's write, prints what the server answered
  * (until it closes, at most 3 s). With a third argument "fork", all of it
  * is done by a child it forks (no exec), the parent waiting for it. Loopback
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 	fclose(f);
 	sa.sin_port = htons((unsigned short)atoi(argv[1]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (getenv("WRITER_HOST") && inet_pton(AF_INET, getenv("WRITER_HOST"), &sa.sin_addr) != 1)
+		return 2;
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		perror("connect");

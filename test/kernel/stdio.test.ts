@@ -13,7 +13,7 @@
  * stdout: here the test runner's pipe) are not judged.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonWithMcp } from '../differential/toolchains.js';
@@ -32,18 +32,19 @@ const DENIED_CALL = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"na
 describe('kernel: stdio MCP servers started by a protected agent (official SDKs: socket pair and pipes)', function () {
   this.timeout(300_000);
   const rig = new ToolRig();
-  const dir = mkdtempSync(join(tmpdir(), 'ziriz-stdio-'));
+  let dir = '';
   let python = '';
   let goMcp = '';
 
   before(async function () {
     needRoot(this);
+    dir = mkdtempSync(join(tmpdir(), 'ziriz-stdio-'));
     [python, goMcp] = await Promise.all([pythonWithMcp(rig.procs), goBuild(rig.procs, join(REPO, 'test/apps/go-mcp'))]);
     await rig.start([toolPolicy()], { tls: true });
   });
   after(async () => {
     await rig.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** Run `argv` in the protected cgroup; the calls' outcomes, what ran and the blocked calls' Event targets. */
@@ -86,11 +87,18 @@ describe('kernel: stdio MCP servers started by a protected agent (official SDKs:
     const file = join(dir, 'call.json');
     writeFileSync(file, `${DENIED_CALL}\n`);
     const vBefore = rig.verdicts.length;
-    // cat writes into the pipe sh made (in the pod) whether or not the second cat has started yet.
-    const piped = await rig.procs.wait(rig.spawnProgramProtected(['/bin/sh', '-c', `cat ${file} | cat`]), 30_000);
-    expect(piped.stdout).to.not.include('delete_customer');
-    expect(piped.stdout).to.match(/"name":"ZIRIZ_DENIED___"/);
-    expect(rig.verdicts.slice(vBefore).map((v) => v.reason)).to.include('ToolCallBlocked');
+    // cat writes into the pipe sh made (in the pod), and only once it has exited does the reader start (executes
+    // with the pipe as its stdin): the write was judged because the pipe was registered when pipe() returned.
+    const mark = join(dir, 'written');
+    const wait = `i=0; while [ ! -e ${mark} ] && [ $i -lt 300 ]; do sleep 0.1 </dev/null; i=$((i+1)); done`;
+    // The reader writes to a file: the test runner's own stdout is a socket pair, which is judged (a Unix socket).
+    const out = join(dir, 'read.json');
+    const piped = await rig.procs.wait(rig.spawnProgramProtected(['/bin/sh', '-c', `{ cat ${file}; : > ${mark}; } | { ${wait}; exec cat > ${out}; }`]), 60_000);
+    expect(piped.code, piped.stderr).to.equal(0);
+    const read = readFileSync(out, 'utf8');
+    expect(read).to.not.include('delete_customer');
+    expect(read).to.match(/"name":"ZIRIZ_DENIED___"/);
+    expect(rig.verdicts.slice(vBefore).map((v) => v.reason)).to.deep.equal(['ToolCallBlocked']);
     // The same bytes to the program's stdout, a pipe made outside the pod (as a container's is, by the runtime's
     // shim): the outer shell makes it, then the writer joins the pod and executes cat. Passed as they are.
     const vMid = rig.verdicts.length;

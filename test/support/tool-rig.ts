@@ -242,9 +242,9 @@ export class ToolRig {
     return map;
   }
 
-  /** Any program inside the protected cgroup (held at exec until its probes are on). */
-  spawnProgramProtected(argv: readonly string[], env: Record<string, string> = {}): ChildProcess {
-    return this.startIn(argv, { cgroup: this.cgroup.path }, { ...process.env, ...env });
+  /** Any program inside the protected cgroup (held at exec until its probes are on), inside `netns` when given. */
+  spawnProgramProtected(argv: readonly string[], env: Record<string, string> = {}, netns?: TestNetns): ChildProcess {
+    return this.startIn(argv, { cgroup: this.cgroup.path, ...(netns ? { netns } : {}) }, { ...process.env, ...env });
   }
 
   /** Any node script inside the protected cgroup (held at exec until its probes are on). */

@@ -51,6 +51,7 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'uprobe_libc_send', program: 'ziriz_libc_write', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'plaintext MCP/A2A/HTTP calls (libc write/send)' },
   { object: 'tp_hold_guard', program: 'ziriz_hold_guard', attach: 'tp_btf', hook: 'tls-uprobes', feature: 'tp_btf', enforces: 'holds that cannot be undone from inside the pod (a SIGCONT to a held process kills it)' },
   { object: 'cgroup_skb_escape', program: 'ziriz_escape_drop', attach: 'cgroup-root', hook: 'tls-uprobes', feature: 'cgroup_skb', enforces: 'a plaintext call resumed by another process is dropped before it leaves the pod' },
+  { object: 'tp_blind_flows', program: 'ziriz_blind_flow', attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: "inbound rules for calls from a protected pod's processes ziriz cannot see (their connections are judged as an unprotected caller's)" },
   { object: 'uprobe_ssl_read', program: 'ziriz_recv_ssl_read_ret', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'inbound rules (calls a server receives)' },
 ];
 

@@ -206,7 +206,7 @@ export class HoldManager {
     const bytes = this.held(rec, held);
     const data = bytes.data;
     const key = `${rec.hdr.pid}:${rec.conn}`;
-    this.log('debug', 'held write', { pid: rec.hdr.pid, why: rec.why, kind: rec.callKind, len: rec.len, head: data.subarray(0, 1200).toString('latin1') });
+    this.log('debug', 'held write', { pid: rec.hdr.pid, source: rec.source, conn: rec.conn.toString(16), child: rec.child, why: rec.why, kind: rec.callKind, len: rec.len, head: data.subarray(0, 1200).toString('latin1') });
     if (bytes.unread > 0 && (rec.callKind !== 0 || rec.why !== 0)) {
       this.streams.forget(key);
       return this.enforce(rec, held, bytes, [unparsable(`a write of ${rec.len} bytes is longer than the ${data.length} the agent reads back`, rec)], undefined);
