@@ -40,6 +40,8 @@ export interface StoryReport {
   /** The server's log: every tool/API call that actually ran. */
   readonly ran: readonly { what: string; detail: unknown }[];
   readonly protectedCondition: string;
+  /** Its message: hooks, policies, and which programs' calls ziriz sees. */
+  readonly protectedMessage: string;
   /** Lines of `kubectl describe pod` worth showing: the condition and the Warning Events. */
   readonly describeLines: readonly string[];
   /** The same for the MCP server's pod (verdicts of its inbound rules). */
@@ -173,13 +175,15 @@ export async function playStory(cluster: LocalCluster, say: Say, scene: Scene): 
   });
   const describe = (await cluster.kubectl(['describe', 'pod', '-n', STORY_NS, scene.agent.name])).stdout;
   const serverDescribe = (await cluster.kubectl(['describe', 'pod', '-n', STORY_NS, scene.mcp.name])).stdout;
-  const now = (await cluster.kubectl(['get', 'pod', '-n', STORY_NS, scene.agent.name, '-o', 'jsonpath={.status.conditions[?(@.type=="ziriz.io/protected")].status}'])).stdout.trim();
+  const condition = (field: string): Promise<string> => cluster.kubectl(['get', 'pod', '-n', STORY_NS, scene.agent.name, '-o', `jsonpath={.status.conditions[?(@.type=="ziriz.io/protected")].${field}}`]).then((r) => r.stdout.trim());
+  const now = await condition('status');
+  const message = await condition('message');
   const unexpected = (events: readonly EventJson[], expected: readonly string[]): string[] =>
     events.filter((e) => e.reason?.endsWith('Blocked') === true && !expected.includes(e.reason)).map((e) => `${e.reason ?? ''}: ${e.note ?? ''}`);
   const unexpectedBlocks = [...unexpected(agentEvents, reasons('agent')), ...unexpected(serverEvents, reasons('batch'))];
   const ok = results.every((r) => r.ok) && now === 'True' && unexpectedBlocks.length === 0;
   return {
-    agentPod: scene.agent.name, batchPod: scene.batch.name, serverPod: scene.mcp.name, steps: results, ran, protectedCondition: now,
+    agentPod: scene.agent.name, batchPod: scene.batch.name, serverPod: scene.mcp.name, steps: results, ran, protectedCondition: now, protectedMessage: message,
     describeLines: describeHighlights(describe), serverDescribeLines: describeHighlights(serverDescribe), unexpectedBlocks, ok,
   };
 }

@@ -65,6 +65,11 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
     expect(story().describeLines).to.include('Conditions: ziriz.io/protected True');
   });
 
+  it("says in the condition which programs' calls it sees, per container (the agent's node, through its OpenSSL)", () => {
+    expect(story().protectedMessage).to.match(/calls seen in [a-z0-9-]+: node \(OpenSSL[^)]*\)/);
+    expect(story().protectedMessage).to.not.include('NOT seen');
+  });
+
   it('lets get_customer run and return its result', () => {
     const s = stepNamed('get_customer {id: 1}');
     expect(s.observed).to.equal('allowed');

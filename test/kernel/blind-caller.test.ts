@@ -22,6 +22,7 @@ import { REPO } from '../support/kustomize.js';
 import { TestNetns, vethPair } from '../support/netns.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { inboundPolicyFor, rawToolRequest, toolPolicy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 // The agent pod may delete customers by its own policy, and accepts egress-only protection for what ziriz cannot see.
 const agentPolicy = toolPolicy({ mcp: { tools: [{ name: 'get_customer' }, { name: 'delete_customer' }] }, visibility: 'EgressOnly' });
@@ -76,6 +77,7 @@ describe('kernel: a protected pod\'s process ziriz cannot see is judged by the s
   });
 
   it('the static program of the same pod connects (EgressOnly) and its delete_customer is blocked by the inbound rules; get_customer runs', async () => {
+    covers('programs ziriz cannot see (static, rustls, JVM)', 'server side', 'judged by the inbound rules');
     const ran = rig.ranTools().length;
     const denied = await send('static-writer', 'delete_customer');
     expect(denied).to.not.match(/Operation not permitted/);

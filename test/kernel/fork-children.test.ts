@@ -16,6 +16,7 @@ import { needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { rawToolRequest, toolPolicy as policy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 
 describe('kernel: children forked without exec by a protected process are probed before they run', function () {
@@ -43,6 +44,7 @@ describe('kernel: children forked without exec by a protected process are probed
   };
 
   it("a forked child's denied call never runs, its allowed call does, and it was held and probed first", async () => {
+    covers('forked children', 'HTTP/1.1', 'fork without exec, 6.13+');
     const before = rig.ranTools().length;
     const execHolds = rig.execHolds;
     expect(await send('get_customer')).to.include('Ada');

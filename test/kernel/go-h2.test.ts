@@ -16,6 +16,7 @@ import { REPO } from '../support/kustomize.js';
 import { Processes } from '../support/processes.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy as policy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 interface Outcome {
   tool: string;
@@ -43,6 +44,7 @@ describe('kernel: a Go agent over HTTP/2 (Go SDK client to the Go SDK server, TL
   });
 
   it('one h2 connection: allowed calls run, denied ones never run and are answered as errors, the calls after them go on', async () => {
+    covers('Go (crypto/tls, own syscalls)', 'HTTP/2', 'Go SDK client and server');
     const p = rig.spawnProgramProtected([bin, 'client', `https://127.0.0.1:${rig.serverPort}/mcp`, rig.certFile,
       'get_customer={"id":1}', 'delete_customer={"id":9}', 'get_all_customers={"filter":"none"}', 'get_all_customers={"filter":"vip"}', 'get_customer={"id":2}']);
     const fin = await rig.procs.wait(p, 60_000);

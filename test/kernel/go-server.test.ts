@@ -19,6 +19,7 @@ import { TestNetns, vethPair } from '../support/netns.js';
 import { Processes } from '../support/processes.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
 import { inboundPolicyFor, toolPolicy, toolText } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 const agentPolicy = toolPolicy({ mcp: { tools: [{ name: 'get_customer' }, { name: 'delete_customer' }] } });
 
@@ -83,6 +84,7 @@ for (const scene of [
     });
 
     it('blocks a tool the caller may not call: it never runs, the verdict names the server pod, the caller and the Go probe', async () => {
+      covers('Go (crypto/tls, own syscalls)', 'server side', 'Go SDK server, TLS and plain');
       const before = rig.ranTools().length;
       const held = heldOnServer();
       const r = await office.send({ op: 'mcp', tool: 'delete_customer', args: { id: 2 } });

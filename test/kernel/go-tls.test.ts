@@ -18,6 +18,7 @@ import { REPO } from '../support/kustomize.js';
 import { Processes } from '../support/processes.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy as policy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 const SRC = join(REPO, 'test/apps/go-mcp');
 
@@ -79,6 +80,7 @@ describe('kernel: Go agents (official Go MCP SDK, Go crypto/tls and system calls
 
       for (const which of [0, 1]) {
         it(`Go SDK client ${['with symbols', 'stripped'][which] ?? ''}: denied calls never run, allowed ones do, and are reported`, async () => {
+          covers('Go (crypto/tls, own syscalls)', 'HTTP/1.1', 'Go SDK client, symbols and stripped, TLS and plain');
           const bin = bins[which];
           if (!bin) throw new Error('Go client not built');
           const url = `${tls ? 'https' : 'http'}://127.0.0.1:${rig.serverPort}/mcp`;

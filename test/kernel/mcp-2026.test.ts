@@ -17,6 +17,7 @@ import { needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 const APP = join(REPO, 'test/apps/mcp-2026');
 const WRITER = join(REPO, 'dist/test/apps/raw-writer.js');
@@ -76,6 +77,7 @@ describe('kernel: MCP 2026-07-28 (official TS SDK v2: Mcp-Method / Mcp-Name head
   }
 
   it('the SDK client speaks 2026-07-28; denied calls never run and are answered as denials, not HeaderMismatch', async () => {
+    covers('Node (its OpenSSL)', 'MCP 2026-07-28 headers', 'TS SDK v2 client');
     const ranBefore = rig.ranTools().length;
     const vBefore = rig.verdicts.length;
     const { protocol, out } = await sdkCalls(['get_customer={"id":1}', 'delete_customer={"id":9}', 'get_all_customers={"filter":"none"}',

@@ -16,6 +16,7 @@ import { need, needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { rawToolRequest, toolPolicy as policy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 const MUSL_LIBC = '/usr/lib/x86_64-linux-musl/libc.so';
 
@@ -45,6 +46,7 @@ describe('kernel: plaintext calls of a musl-linked program (Alpine libc)', funct
   ];
   for (const [what, argv] of layouts) {
     it(`${what}: the denied call never runs, the allowed one does`, async () => {
+      covers('plaintext through libc (glibc, musl)', 'HTTP/1.1', 'C on musl');
       const send = async (tool: string, id: number): Promise<string> => {
         const file = join(dir, `${tool}.http`);
         writeFileSync(file, rawToolRequest(tool, id));

@@ -17,6 +17,7 @@ import { waitFor } from '../support/processes.js';
 import { TestNetns, vethPair } from '../support/netns.js';
 import { ToolRig, type AgentClient } from '../support/tool-rig.js';
 import { inboundPolicyFor, toolPolicy, toolText } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 const WRITER = join(REPO, 'dist/test/apps/raw-writer.js');
 
@@ -78,6 +79,7 @@ describe('kernel: server side, calls to a protected MCP server from callers ziri
   });
 
   it('blocks a tool the caller may not call: the server answers an error, the tool never runs, the verdict names the caller', async () => {
+    covers('Node (its OpenSSL)', 'server side', 'TS SDK server, TLS');
     const before = rig.ranTools().length;
     const held = heldOnServer();
     const r = await office.send({ op: 'mcp', tool: 'delete_customer', args: { id: 2 } });
@@ -219,6 +221,7 @@ describe('kernel: server side for a plaintext MCP server (no TLS, e.g. behind a 
   const { rig, client } = oneCallerScene(11, [inboundPolicy], false);
 
   it('lets an allowed tool run and blocks a denied one before the server parses it, naming the caller', async () => {
+    covers('plaintext through libc (glibc, musl)', 'server side', 'Node server, libc read');
     const ok = await client().send({ op: 'mcp', tool: 'get_customer', args: { id: 1 } });
     expect(toolText(ok)).to.include('Ada');
     const before = rig.ranTools().length;

@@ -22,6 +22,7 @@ import { goBuild } from '../support/go-build.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 interface Outcome { tool: string; ok: boolean; text?: string; error?: string }
 
@@ -69,21 +70,25 @@ describe('kernel: stdio MCP servers started by a protected agent (official SDKs:
   }
 
   it('TypeScript SDK client (socket pair): denied calls never run; Events name the child as the server', async () => {
+    covers('Node (its OpenSSL)', 'stdio child', 'TS SDK client, socket pair');
     const r = await agent([process.execPath, join(REPO, 'dist/test/apps/stdio-agent.js'), NODE_SERVER, ...CALLS]);
     expectJudged(r, / to stdio server node customer-mcp-stdio\.js \(pid \d+\)$/);
   });
 
   it('Python SDK client (pipes, libc write): denied calls never run; Events name the child', async () => {
+    covers('Python (OpenSSL)', 'stdio child', 'Python SDK client, pipes');
     const r = await agent([python, join(REPO, 'test/apps/stdio_agent.py'), process.execPath, NODE_SERVER, '--', ...CALLS]);
     expectJudged(r, / to stdio server node customer-mcp-stdio\.js \(pid \d+\)$/);
   });
 
   it('Go SDK client (pipes, Go system calls) and Go SDK stdio server: denied calls never run; Events name the child', async () => {
+    covers('Go (crypto/tls, own syscalls)', 'stdio child', 'Go SDK client and server, pipes');
     const r = await agent([goMcp, 'stdio-client', goMcp, 'stdio-server', rig.sideEffects, '--', ...CALLS]);
     expectJudged(r, / to stdio server go-mcp-\w+ stdio-server side-effects\.jsonl \(pid \d+\)$/);
   });
 
   it('a pipe between two programs of the pod is judged from its first byte; the pod\'s own stdout (made outside) is not', async () => {
+    covers('plaintext through libc (glibc, musl)', 'stdio child', 'a shell pipeline');
     const file = join(dir, 'call.json');
     writeFileSync(file, `${DENIED_CALL}\n`);
     const vBefore = rig.verdicts.length;

@@ -13,6 +13,7 @@ import { REPO } from '../support/kustomize.js';
 import { waitForLine } from '../support/lines.js';
 import { AgentClient, ToolRig } from '../support/tool-rig.js';
 import { toolPolicy as policy, toolText } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 describe('kernel: MCP, A2A and HTTP calls judged in TLS plaintext and stopped before they run', function () {
   this.timeout(120_000);
@@ -40,6 +41,7 @@ describe('kernel: MCP, A2A and HTTP calls judged in TLS plaintext and stopped be
   });
 
   it("blocks the seed's get_all_customers {filter: \"none\"}: the server answers an error and the tool never runs", async () => {
+    covers('Node (its OpenSSL)', 'HTTP/1.1', 'official TS SDK client');
     const before = rig.ranTools().length;
     const r = await agent.send({ op: 'mcp', tool: 'get_all_customers', args: { filter: 'none' } });
     expect(toolText(r)).to.match(/error|isError/i);

@@ -9,6 +9,7 @@ import { needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { waitFor } from '../support/processes.js';
 import { ToolRig } from '../support/tool-rig.js';
+import { covers } from '../support/coverage.js';
 
 function policy(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -65,6 +66,7 @@ describe('kernel: tool-level enforcement modes', function () {
   });
 
   it('plaintext HTTP: judged at libc send, blocked before it leaves, allowed calls run', async () => {
+    covers('plaintext through libc (glibc, musl)', 'HTTP/1.1', 'Node on glibc');
     rig = new ToolRig();
     await rig.start([policy()], { tls: false });
     const agent = await rig.client(false);
@@ -79,6 +81,7 @@ describe('kernel: tool-level enforcement modes', function () {
   });
 
   it('a GnuTLS client (gnutls-cli) is judged at gnutls_record_send', async () => {
+    covers('GnuTLS (gnutls-cli)', 'HTTP/1.1', '');
     rig = new ToolRig();
     await rig.start([policy()]);
     const cli = rig.procs.start('sh', ['-c', `echo $$ > ${rig.cgroupPath}/cgroup.procs && exec gnutls-cli --insecure --port ${rig.serverPort} 127.0.0.1`]);

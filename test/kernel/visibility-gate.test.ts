@@ -18,6 +18,7 @@ import { need, needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { rawToolRequest, toolPolicy as policy } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 
 describe('kernel: the visibility gate (a program ziriz cannot see may not connect while the pod is judged)', function () {
@@ -50,6 +51,7 @@ describe('kernel: the visibility gate (a program ziriz cannot see may not connec
     after(async () => { await rig.stop(); });
 
     it('a static program: connect() refused (EPERM), nothing runs, CallNotVisible names why', async () => {
+      covers('programs ziriz cannot see (static, rustls, JVM)', 'HTTP/1.1', 'connect refused');
       const before = rig.ranTools().length;
       const out = await send(rig, 'static-writer', 'delete_customer');
       expect(out).to.match(/connect: Operation not permitted/);
@@ -76,6 +78,7 @@ describe('kernel: the visibility gate (a program ziriz cannot see may not connec
     after(async () => { await rig.stop(); });
 
     it('the static program connects and its call runs: only the egress rules protect it', async () => {
+      covers('programs ziriz cannot see (static, rustls, JVM)', 'HTTP/1.1', 'EgressOnly: egress rules only');
       const before = rig.ranTools().length;
       expect(await send(rig, 'static-writer', 'get_customer')).to.include('Ada');
       expect(rig.ranTools().slice(before)).to.deep.equal(['get_customer']);

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { needRoot } from '../support/gate.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy, toolText } from '../support/tool-policy.js';
+import { covers } from '../support/coverage.js';
 
 function policy(): Record<string, unknown> {
   return toolPolicy({
@@ -34,6 +35,7 @@ describe('kernel: MCP over WebSocket (official SDK WebSocketClientTransport, mas
   after(async () => { await rig.stop(); });
 
   it('Node WebSocket (uncompressed frames): denied calls never run and are answered as denials; allowed ones run', async () => {
+    covers('Node (its OpenSSL)', 'WebSocket', 'Node WebSocket');
     const ranBefore = rig.ranTools().length;
     const vBefore = rig.verdicts.length;
     const c = await rig.client(true, { AGENT_MCP_TRANSPORT: 'ws' });
@@ -52,6 +54,7 @@ describe('kernel: MCP over WebSocket (official SDK WebSocketClientTransport, mas
   });
 
   it('ws with permessage-deflate (every message compressed): an allowed call runs; a denied one refuses the connection and never runs', async () => {
+    covers('Node (its OpenSSL)', 'WebSocket', 'ws + permessage-deflate');
     const ranBefore = rig.ranTools().length;
     const a = await rig.client(true, { AGENT_MCP_TRANSPORT: 'ws-deflate' });
     expect(toolText(await a.send({ op: 'mcp', tool: 'get_customer', args: { id: 2 } }))).to.include('Grace');

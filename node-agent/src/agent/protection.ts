@@ -42,7 +42,8 @@ export function isWaiting(plan: PodPlan, hooks: NodeHooks): boolean {
   return plan.needs.some((need) => hooks.attached.has(need) && notYet(plan, hooks, need) !== null);
 }
 
-export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks): Protection {
+/** `sight`: what the probes see of the pod's programs (report/note.ts sightNote), appended to the message. */
+export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks, sight = ''): Protection {
   const attached: HookName[] = [];
   const degraded: { hook: HookName; why: string; substitute?: string }[] = [];
   for (const need of plan.needs) {
@@ -59,9 +60,9 @@ export function protectionOf(plan: PodPlan, pod: PodIdentity, hooks: NodeHooks):
     degraded.push({ hook: need, why, ...(substitute ? { substitute } : {}) });
   }
   const policies = plan.set ? plan.set.policies.map(policyRef).join(', ') : '';
-  const detail = plan.error !== undefined
+  const detail = (plan.error !== undefined
     ? `policies do not compile (${plan.error}): every covered category is denied`
-    : `policies ${policies || 'none'}; permissions ${plan.digest}`;
+    : `policies ${policies || 'none'}; permissions ${plan.digest}`) + (sight === '' ? '' : `; ${sight}`);
   const current = { current: plan.facts.protectedCondition };
   if (!plan.resolution.podCgroup) {
     return { pod, protected: false, reason: 'CgroupNotFound', attached: [], degraded, detail: `${detail}; the pod's cgroup is not on this node yet`, ...current };

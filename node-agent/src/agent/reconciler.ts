@@ -24,6 +24,7 @@ import type { NodeKernel } from './kernel.js';
 import { UNRESOLVED, type PodFacts } from './model.js';
 import { oldestAgeSeconds } from '../kernel/proc-age.js';
 import { isWaiting, protectionOf } from './protection.js';
+import { PodSights } from './sights.js';
 import type { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
 import type { ProbeManager } from '../calls/probes.js';
@@ -76,6 +77,7 @@ export class Reconciler {
   /** Policies this node has a status entry for (reported again until they select nothing here). */
   private reported = new Set<string>();
   private reportedPods = new Set<string>();
+  private readonly sights = new PodSights();
   /** Pods seen unprotected, since when (performance.now()). */
   private unprotectedSince = new Map<string, number>();
   last: DesiredKernel | undefined;
@@ -224,12 +226,15 @@ export class Reconciler {
     for (const uid of this.reportedPods) if (!desired.plans.has(uid)) this.d.sink.podGone(uid);
     for (const uid of this.unprotectedSince.keys()) if (!desired.plans.has(uid)) this.unprotectedSince.delete(uid);
     this.reportedPods = new Set(desired.plans.keys());
+    this.sights.retain(this.reportedPods);
     let count = 0;
     let unresolved = 0;
     const waiting: string[] = [];
     const enforcedBy = new Map<string, { matched: number; enforced: number }>();
     for (const plan of desired.plans.values()) {
-      const p = protectionOf(plan, this.d.attribution.identityOf(plan), hooks);
+      const probes = this.d.probes;
+      const sight = probes ? this.sights.note(plan, (pid) => probes.sight(pid)) : '';
+      const p = protectionOf(plan, this.d.attribution.identityOf(plan), hooks, sight);
       const isWaitingNow = isWaiting(plan, hooks);
       if (isWaitingNow) waiting.push(plan.facts.uid);
       const since = this.timeProtection(plan, p.protected);

@@ -12,7 +12,7 @@
  * (same pid and start time) and removes the others.
  */
 import { existsSync, mkdirSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { errorMessage } from '../../../core/errors/ziriz-error.js';
 import type { LogFn } from '../../../core/log/json-log.js';
 import { BpfAttachError } from '../bpf/errors.js';
@@ -23,6 +23,7 @@ import { GoSymbols, GoSymbolsError } from './go-symbols.js';
 import { BLINDNESS, Visibility, type Blindness } from './visibility.js';
 import type { BpfMap } from '../bpf/map.js';
 import { closeMem } from './proc-mem.js';
+import { stacksOf, type ProcessSight } from './sight.js';
 import { probeTargets, type ProbeTarget, type ProbeWants } from './targets.js';
 
 export interface ProbeObjects {
@@ -42,6 +43,9 @@ interface Attached {
   readonly want: string;
   /** A Go program: the kernel keeps its reads in progress by goroutine, removed when it goes. */
   readonly go: boolean;
+  /** The program's file name and the stacks its probes read (the pod condition's "seen"). */
+  readonly name?: string;
+  readonly stacks?: readonly string[];
 }
 
 /** Maps of the recv object keyed by (g, tgid) (struct zgo_key: tgid at byte 8). */
@@ -170,6 +174,7 @@ export class ProbeManager {
     const w = want ?? this.wants(pid);
     if (have) this.release(pid);
     const links: Link[] = [];
+    const programs = new Set<string>();
     const pins: string[] = [];
     let go = false;
     let exportsSsl = false;
@@ -187,6 +192,7 @@ export class ProbeManager {
         const at = t.offset !== undefined ? { offset: t.offset } : { symbol: t.symbol };
         const link = obj.attachUprobe({ program: t.program, binary: t.binary, ...at, pid, ...(t.retprobe ? { retprobe: true } : {}) });
         links.push(link);
+        programs.add(t.program);
         if (t.binary === exePath && t.program === 'ziriz_ssl_write') exportsSsl = true;
         // No start time: the process is going; its link ends with this agent rather than leave a pin nobody can match.
         if (this.pinDir && start !== '') pins.push(...this.pin(link, join(this.pinDir, `${pid}-${start}-${links.length}`)));
@@ -197,9 +203,17 @@ export class ProbeManager {
         this.log('warn', 'uprobe attach failed', { pid, binary: t.binary, symbol: t.symbol, error: errorMessage(e) });
       }
     }
-    this.byPid.set(pid, { links, start, exe, pins, want: wantKey(w), go });
+    this.byPid.set(pid, { links, start, exe, pins, want: wantKey(w), go, name: basename(exePath), stacks: stacksOf(programs) });
     if (exePath) this.markVisibility(pid, exePath, { go: goRead.found ? 'readable' : this.goUnreadable.has(exePath) ? 'unreadable' : null, exportsSsl });
     return links.length;
+  }
+
+  /** What ziriz sees of process `pid`'s calls (undefined: not probed by this manager). */
+  sight(pid: number): ProcessSight | undefined {
+    const a = this.byPid.get(pid);
+    if (!a?.name) return undefined;
+    const why = this.blindPids.get(pid);
+    return why ? { exe: a.name, blind: why } : { exe: a.name, seen: a.stacks ?? [] };
   }
 
   /** Why process `pid` cannot be seen (undefined: it can), as the kernel's gate has it. */

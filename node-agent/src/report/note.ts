@@ -4,6 +4,8 @@
  * `kubectl describe pod` reads the same everywhere.
  */
 import type { PodIdentity, Protection, Verdict, VerdictKind } from './types.js';
+import type { ProcessSight } from '../calls/sight.js';
+import { BLINDNESS_WHY } from '../calls/visibility.js';
 
 /** events.k8s.io/v1 caps `note` at 1 kB. */
 export const NOTE_MAX = 1024;
@@ -79,6 +81,49 @@ export function protectionMessage(p: Protection): string {
 export function protectionNote(p: Protection, node: string): string {
   const state = p.protected ? (p.degraded.length > 0 ? 'protected with degraded hooks' : 'protected') : `not protected (${p.reason})`;
   return clip(`${state} on node ${node}: ${protectionMessage(p)}; ${describePod(p.pod)}`, NOTE_MAX);
+}
+
+/** The programs of one container as the agent probed them. */
+export interface ContainerSight {
+  readonly container: string;
+  readonly processes: readonly ProcessSight[];
+}
+
+/** Each program once per container, in its first state (seen or not). */
+function programsOf(c: ContainerSight): ProcessSight[] {
+  const byExe = new Map<string, ProcessSight>();
+  for (const p of c.processes) if (!byExe.has(p.exe)) byExe.set(p.exe, p);
+  return [...byExe.values()];
+}
+
+/**
+ * What the condition says of the pod's calls, per container: the programs
+ * whose calls are seen (with the stacks read) and those whose are not (with
+ * why, and what follows from it), e.g. `calls seen: app: node (OpenSSL,
+ * plaintext (libc)); not seen: app: agent-rs (a program with its own TLS
+ * stack (rustls), which ziriz does not probe): its TCP connects are refused`.
+ * '' when no program was probed.
+ */
+export function sightNote(containers: readonly ContainerSight[], egressOnly: boolean): string {
+  const seen: string[] = [];
+  const blind: string[] = [];
+  for (const c of containers) {
+    const progs = programsOf(c);
+    // A program with no probe that is not blind either (no TLS library, plaintext probes off) is in neither list.
+    const s = progs.flatMap((p) => ('seen' in p && p.seen.length > 0 ? [`${p.exe} (${p.seen.join(', ')})`] : []));
+    const b = progs.flatMap((p) => ('blind' in p ? [`${p.exe} (${BLINDNESS_WHY[p.blind]})`] : []));
+    if (s.length > 0) seen.push(`${c.container}: ${s.join(', ')}`);
+    if (b.length > 0) blind.push(`${c.container}: ${b.join(', ')}`);
+  }
+  const parts: string[] = [];
+  if (seen.length > 0) parts.push(`calls seen in ${seen.join('; ')}`);
+  if (blind.length > 0) {
+    const then = egressOnly
+      ? 'egress only (spec.visibility: EgressOnly); a protected server judges their calls by its inbound rules'
+      : 'their TCP connects are refused (spec.visibility: EgressOnly would accept egress-only protection)';
+    parts.push(`calls NOT seen in ${blind.join('; ')}: ${then}`);
+  }
+  return clip(parts.join('; '), 2048);
 }
 
 /** The note of the Node Event about hooks this kernel cannot provide. */
