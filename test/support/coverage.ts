@@ -10,6 +10,7 @@ export const RUNTIMES = [
   'Node (its OpenSSL)',
   'Python (OpenSSL)',
   'Go (crypto/tls, own syscalls)',
+  'C programs on the system OpenSSL (curl)',
   'plaintext through libc (glibc, musl)',
   'GnuTLS (gnutls-cli)',
   'forked children',

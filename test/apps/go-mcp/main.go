@@ -12,7 +12,9 @@
 //	  Streamable HTTP on ADDR at /mcp (TLS when CERT is not "-"), tools
 //	  get_customer, get_all_customers, delete_customer; every execution
 //	  appended to SIDE_EFFECTS as {"what":tool} (the record of what ran).
-//	  Prints "listening PORT".
+//	  Prints "listening PORT". Over TLS it speaks HTTP/2 (ALPN) and HTTP/1.1.
+//	  GO_MCP_STATELESS=1: no sessions (a tools/call needs no initialize
+//	  first: one-shot clients such as curl).
 //	go-mcp stdio-client CMD ARGS... -- TOOL=ARGS_JSON...
 //	  starts CMD as its MCP server over stdio (CommandTransport: the child's
 //	  stdin and stdout are pipes) and calls the tools as "client" does.
@@ -237,7 +239,8 @@ func server(args []string) {
 	}
 	srv := customers(args[3])
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil))
+	opts := &mcp.StreamableHTTPOptions{Stateless: os.Getenv("GO_MCP_STATELESS") == "1"}
+	mux.Handle("/mcp", mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, opts))
 	ln, err := net.Listen("tcp", args[0])
 	if err != nil {
 		fail(err.Error())
