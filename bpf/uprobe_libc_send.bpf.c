@@ -21,45 +21,22 @@
 
 #define ZIRIZ_IOV_MAX 4
 
-/*
- * The stream a write to `fd` goes to (a socket, or a stdio server's stdin
- * pipe: lib/fd.h); `peer` names the stdio server reading it, when known
- * (NULL is returned through *has otherwise).
- */
-static __always_inline int zsock_ref(int fd, struct zconn_ref *c, struct zpeer *peer, int *has)
+/* The stream a write to `fd` goes to: a socket, or a pipe of the pod (lib/fd.h; c->child: the stdio server reading it). */
+static __always_inline int zsock_ref(int fd, struct zconn_ref *c)
 {
-	__u32 child = 0;
-
 	c->conn = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
-	if (!zfd_link(fd, &c->sk, &c->strict, &child))
-		return 0;
-	*has = child != 0;
-	if (child) {
-		__builtin_memcpy(peer->addr, &child, sizeof(child));
-		peer->family = ZIRIZ_PEER_STDIO_CHILD;
-	}
-	return 1;
+	return zfd_link(fd, &c->sk, &c->strict, &c->lines, &c->child);
 }
 
 static __always_inline int zsock_write(int fd, const void *buf, __u64 count)
 {
 	struct zconn_ref c = {};
-	struct zpeer peer = {};
-	struct ziriz_identity *id;
-	struct zview vw;
-	__u64 cgid;
-	int has = 0;
 
-	if (!zsock_ref(fd, &c, &peer, &has))
+	if (!zsock_ref(fd, &c))
 		return 0;
 	if (ziriz_capture_all)
 		return zcapture(ZIRIZ_SRC_SYS_WRITE, c.conn, buf, (__s64)count);
-	if ((__s64)count <= 0 || !buf)
-		return 0;
-	id = zcall_sender(&cgid, &vw);
-	if (!id)
-		return 0;
-	return zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, buf, (__s64)count, id, cgid, &vw, has ? &peer : NULL);
+	return zcall_probe(ZIRIZ_SRC_SYS_WRITE, &c, buf, (__s64)count);
 }
 
 SEC("uprobe")
@@ -92,13 +69,11 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 {
 	struct ziriz_identity *id;
 	struct zconn_ref c = {};
-	struct zpeer peer = {};
 	struct zjudge_req *rq;
 	struct zview vw;
 	__u64 cgid;
-	int has = 0;
 
-	if (!zsock_ref(fd, &c, &peer, &has) || iovcnt <= 0)
+	if (!zsock_ref(fd, &c) || iovcnt <= 0)
 		return 0;
 	if (ziriz_capture_all) {
 		for (int i = 0; i < ZIRIZ_IOV_MAX; i++) {
@@ -118,9 +93,10 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 
 		if (bpf_probe_read_user(&v, sizeof(v), &iov[0]) < 0)
 			return 0;
-		return zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, has ? &peer : NULL);
+		return zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, NULL);
 	}
-	if (c.strict && vw.cover_enforce) {
+	/* Streams: one hold for the whole writev when any iovec is uncertain (a message may span iovecs). */
+	if ((c.strict || c.lines) && vw.cover_enforce) {
 		int hold = iovcnt > ZIRIZ_IOV_MAX;
 
 		for (int i = 0; i < ZIRIZ_IOV_MAX && !hold; i++) {
@@ -141,7 +117,7 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 		if (!hold)
 			return 0;
 		/* One hold for the whole writev: the agent reads every iovec. */
-		rq = zcall_request(ZIRIZ_SRC_SYS_WRITEV, &c, iov, iovcnt, id, cgid, &vw, has ? &peer : NULL);
+		rq = zcall_request(ZIRIZ_SRC_SYS_WRITEV, &c, iov, iovcnt, id, cgid, &vw, NULL);
 		if (!rq)
 			return 0;
 		rq->force = ZIRIZ_WHY_FRAMING;
@@ -154,7 +130,7 @@ int BPF_KPROBE(ziriz_libc_writev, int fd, const struct iovec *iov, int iovcnt)
 
 		if (i >= iovcnt || bpf_probe_read_user(&v, sizeof(v), &iov[i]) < 0)
 			break;
-		zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, has ? &peer : NULL);
+		zcall_judge(ZIRIZ_SRC_SYS_WRITE, &c, v.iov_base, (__s64)v.iov_len, id, cgid, &vw, NULL);
 	}
 	return 0;
 }

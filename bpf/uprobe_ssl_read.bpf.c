@@ -366,6 +366,14 @@ int ziriz_recv_go_fd_read(struct pt_regs *ctx)
 	return zgo_fd_read(ctx, 1);
 }
 
+/* The read being judged, off the stack (the return probe's call chain is within 32 bytes of 6.1's 512). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zplain_args);
+} ziriz_go_fd_read_scratch SEC(".maps");
+
 /* At each return instruction of internal/poll.(*FD).Read (plaintext probes on). */
 SEC("uprobe")
 int ziriz_recv_go_fd_read_ret(struct pt_regs *ctx)
@@ -373,23 +381,25 @@ int ziriz_recv_go_fd_read_ret(struct pt_regs *ctx)
 	struct zgo_key k = zgo_key_of(ctx);
 	__s64 got = (__s64)ZGO_RET1(ctx);
 	struct ziriz_identity *id;
-	struct zplain_args a, *v;
+	struct zplain_args *a, *v;
+	__u32 zero = 0;
 	__u64 cgid;
 
 	v = bpf_map_lookup_elem(&ziriz_go_fd_reads, &k);
-	if (!v)
+	a = bpf_map_lookup_elem(&ziriz_go_fd_read_scratch, &zero);
+	if (!v || !a)
 		return 0;
-	a = *v;
+	*a = *v;
 	bpf_map_delete_elem(&ziriz_go_fd_reads, &k);
-	if (got <= 0 || !a.buf)
+	if (got <= 0 || !a->buf)
 		return 0;
 	id = zidentity_current(&cgid);
 	if (!zhas_inbound(id))
 		return 0;
 	{
-		struct zconn_ref c = { .conn = ((__u64)k.tgid << 32) | (__u32)a.fd, .sk = a.sk, .strict = a.stream };
+		struct zconn_ref c = { .conn = ((__u64)k.tgid << 32) | (__u32)a->fd, .sk = a->sk, .strict = a->stream };
 
-		return zjudge_received(ZIRIZ_SRC_SYS_READ, &c, a.buf, got, id, cgid, a.peer.family ? &a.peer : NULL);
+		return zjudge_received(ZIRIZ_SRC_SYS_READ, &c, a->buf, got, id, cgid, a->peer.family ? &a->peer : NULL);
 	}
 }
 

@@ -143,6 +143,22 @@ ZIRIZ_SCANNER(zscan_jsonrpc, "\"jsonrpc\"")
 ZIRIZ_SCANNER(zscan_method, "\"method\"")
 ZIRIZ_SCANNER(zscan_name, "\"name\"")
 
+/* The first '{' or '[' (where a JSON-RPC message or batch can start). */
+static int zscan_open(__u32 k0, struct zscan *s)
+{
+	__u32 i = s->base + k0;
+	__u8 c;
+
+	if (i >= s->n)
+		return 1;
+	c = zat(s->data, i);
+	if (c != '{' && c != '[')
+		return 0;
+	s->count = 1;
+	s->first = i;
+	return 1;
+}
+
 static __always_inline struct zscan zfind(void *cb, const __u8 *data, __u32 base, __u32 n)
 {
 	struct zscan s = { .data = data, .base = base, .n = n };
@@ -455,6 +471,7 @@ struct zjudge_req {
 	__u8 has_peer;
 	__u8 strict;        /* a stream connection: certainty or hold */
 	__u8 force;         /* hold whatever the bytes, with this reason (enum ziriz_hold_why) */
+	__u8 lines;         /* a line stream (a pipe, a Unix stream socket: stdio): see zjudge_lines */
 	struct zview vw;
 	struct zpeer peer;
 	struct zjudged j;   /* the judgement, filled by zjudge */
@@ -508,12 +525,12 @@ __noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated)
 	return 0;
 }
 
-/* Global: is the body at captured bytes [base, end) certain (certain.h)? */
-__noinline int zbody_certain(__u32 base, __u32 end)
+/* Global: is the body at captured bytes [base, end) certain (certain.h)? `whole`: one whole JSON value. */
+__noinline int zbody_certain(__u32 base, __u32 end, __u32 whole)
 {
 	if (end > ZIRIZ_DATA_MAX || base >= end)
 		return 0;
-	return zjson_certain(base, end);
+	return zjson_certain(base, end, whole != 0);
 }
 
 /*
@@ -523,7 +540,7 @@ __noinline int zbody_certain(__u32 base, __u32 end)
  */
 static __always_inline void zjudge_body(struct zjudge_req *rq, __u32 slot, __u32 base, __u32 end)
 {
-	if (!zbody_certain(base, end)) {
+	if (!zbody_certain(base, end, 0)) {
 		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
 		rq->j.why = ZIRIZ_WHY_JSON;
 		return;
@@ -742,6 +759,54 @@ static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, cons
 }
 
 /*
+ * A write on a line stream (a pipe or Unix stream socket: stdio MCP servers
+ * read JSON-RPC messages, one per line, and put together what came in
+ * several writes). Certain only when the write is one whole JSON value the
+ * kernel reads as every parser does (a line end after it allowed): judged
+ * as such. A write with no '{' or '[' starts no message (one already in
+ * progress holds its connection: the agent's conn hold). Anything else is
+ * held (ZIRIZ_WHY_JSON): a message split over writes, several in one,
+ * bytes before a message. Without this, a message cut so that no write
+ * shows its method and its name passed unread.
+ */
+__noinline int zlines_open(__u32 n)
+{
+	__u32 zero = 0;
+	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
+	struct zscan s;
+
+	if (!e || n > ZIRIZ_DATA_MAX)
+		return 0;
+	s = zfind(zscan_open, e->data, 0, n);
+	return s.count ? (int)s.first : -1;
+}
+
+static __always_inline void zjudge_lines(struct zjudge_req *rq, __u32 slot, const __u8 *d, __u32 n, __u32 len)
+{
+	__u32 end = n;
+	int first;
+
+	if (len > n) {
+		zuncertain(rq, ZIRIZ_WHY_BODY);     /* beyond the capture */
+		return;
+	}
+	/* Global (its scan state off this frame: the probes' call chains stay under 512 bytes of stack on 6.1). */
+	first = zlines_open(n);
+	if (first < 0)
+		return;
+	if (end > 0 && zat(d, end - 1) == '\n')
+		end--;
+	if (end > 0 && zat(d, end - 1) == '\r')
+		end--;
+	if (first != 0 || !zbody_certain(0, end, 1)) {
+		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
+		rq->j.why = ZIRIZ_WHY_JSON;
+		return;
+	}
+	zrpc_captured(slot, 0, end, 0);
+}
+
+/*
  * Judge the `n` captured bytes of a write of `len` bytes by request `slot`'s
  * view, into its `j`. The head, body, route and JSON-RPC scans are global
  * functions: each is verified once, not once per path through the others.
@@ -772,6 +837,10 @@ static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, const __u8
 	}
 	if (!(cov & (ZIRIZ_COVER_MCP | ZIRIZ_COVER_A2A)))
 		return;
+	if (rq->lines) {
+		zjudge_lines(rq, slot, d, n, len);
+		return;
+	}
 	zrpc_captured(slot, 0, n, len > n);
 }
 
@@ -927,6 +996,9 @@ struct zconn_ref {
 	__u64 conn;
 	__u64 sk;        /* plaintext socket (0 for TLS) */
 	__u8 strict;     /* stream connection */
+	__u8 lines;      /* line stream (pipe, Unix stream socket) */
+	__u16 pad;
+	__u32 child;     /* the stdio server reading it (tgid; 0: none known): the record's peer */
 };
 
 /*
@@ -945,6 +1017,7 @@ static __always_inline struct zjudge_req *zcall_request(__u8 source, const struc
 	rq->conn = c->conn;
 	rq->sk = c->sk;
 	rq->strict = c->strict;
+	rq->lines = c->lines;
 	rq->force = 0;
 	rq->buf = (__u64)buf;
 	rq->len = len;
@@ -952,9 +1025,15 @@ static __always_inline struct zjudge_req *zcall_request(__u8 source, const struc
 	rq->identity_id = id->identity_id;
 	rq->source = source;
 	rq->vw = *vw;
-	rq->has_peer = peer != NULL;
-	if (peer)
+	rq->has_peer = peer != NULL || c->child != 0;
+	if (peer) {
 		rq->peer = *peer;
+	} else if (c->child) {
+		/* Built here, not on the probe's stack (512 bytes for the whole call chain on 6.1). */
+		__builtin_memset(&rq->peer, 0, sizeof(rq->peer));
+		__builtin_memcpy(rq->peer.addr, &c->child, sizeof(c->child));
+		rq->peer.family = ZIRIZ_PEER_STDIO_CHILD;
+	}
 	return rq;
 }
 

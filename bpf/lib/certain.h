@@ -102,8 +102,12 @@ struct zjson {
 	__u32 end;      /* one past its last */
 	__u32 params;   /* exact "params" strings */
 	__u32 jsonrpc;  /* exact "jsonrpc" strings */
+	__u32 depth;    /* open objects and arrays (outside strings: no backslash is allowed, so a '"' always toggles) */
 	__u8 bad;
-	__u8 pad[7];
+	__u8 in_str;
+	__u8 closed;    /* the first value ended */
+	__u8 extra;     /* something other than blanks after it, or a stray closing bracket */
+	__u8 pad[4];
 };
 
 struct zcertain {
@@ -495,8 +499,24 @@ __noinline int zjson_step(__u32 k)
 		s->bad = 1;
 		return 1;
 	}
-	if (c != '"')
+	if (c != '"') {
+		if (s->in_str)
+			return 0;
+		if (c == '{' || c == '[') {
+			s->extra |= s->closed;
+			s->depth++;
+		} else if (c == '}' || c == ']') {
+			if (s->depth == 0)
+				s->extra = 1;
+			else if (--s->depth == 0)
+				s->closed = 1;
+		} else if (s->closed && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			s->extra = 1;
+		}
 		return 0;
+	}
+	s->extra |= s->closed && !s->in_str;
+	s->in_str ^= 1;
 	r = zjson_quote_at(i);
 	if (r & ZJ_BAD) {
 		s->bad = 1;
@@ -514,8 +534,12 @@ static int zjson_cb(__u32 k, void *ctx)
 	return zjson_step(k) ? 1 : 0;
 }
 
-/* Is the body at captured bytes [base, end) spelled so that every server reads it as the kernel does? */
-static __always_inline int zjson_certain(__u32 base, __u32 end)
+/*
+ * Is the body at captured bytes [base, end) spelled so that every server
+ * reads it as the kernel does? `whole`: also exactly one JSON value, ended
+ * (a line of a stdio stream: nothing delimits it but itself).
+ */
+static __always_inline int zjson_certain(__u32 base, __u32 end, int whole)
 {
 	struct zcertain *st = zcertain_state();
 	const __u8 *d = zcertain_data();
@@ -526,7 +550,9 @@ static __always_inline int zjson_certain(__u32 base, __u32 end)
 	st->j.base = base;
 	st->j.end = end;
 	bpf_loop(ZIRIZ_DATA_MAX, zjson_cb, NULL, 0);
-	return !st->j.bad && st->j.params <= 1 && st->j.jsonrpc <= 1;
+	if (st->j.bad || st->j.params > 1 || st->j.jsonrpc > 1)
+		return 0;
+	return !whole || (st->j.closed && !st->j.extra && !st->j.in_str && st->j.depth == 0);
 }
 
 #endif /* ZIRIZ_CERTAIN_H */

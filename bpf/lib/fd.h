@@ -138,21 +138,29 @@ static __always_inline __u32 zstdio_peer_of_unix(struct sock *sk)
  * judged this way) and, for a Unix socket, the tgid of the stdio server at
  * its other end (0: none known). 0 when the file has no socket.
  */
-static __always_inline int zsock_of_file(struct file *f, __u64 *sk, __u8 *stream, __u32 *child)
+static __always_inline int zsock_of_file(struct file *f, __u64 *sk, __u8 *stream, __u8 *lines, __u32 *child)
 {
 	struct socket *sock = BPF_CORE_READ(f, private_data);
 	__u16 fam;
+	int is_stream;
 
 	if (!sock)
 		return 0;
 	*sk = (__u64)BPF_CORE_READ(sock, sk);
 	*stream = 0;
+	if (lines)
+		*lines = 0;
 	if (!*sk)
 		return 1;
 	fam = BPF_CORE_READ((struct sock *)*sk, __sk_common.skc_family);
-	*stream = BPF_CORE_READ(sock, type) == ZIRIZ_SOCK_STREAM && (fam == ZIRIZ_AF_INET || fam == ZIRIZ_AF_INET6);
-	if (fam == ZIRIZ_AF_UNIX)
+	is_stream = BPF_CORE_READ(sock, type) == ZIRIZ_SOCK_STREAM;
+	*stream = is_stream && (fam == ZIRIZ_AF_INET || fam == ZIRIZ_AF_INET6);
+	/* lines and child: NULL from zfd_sock (constant: no stack for them in its callers, whose stacks are tight on 6.1) */
+	if (fam == ZIRIZ_AF_UNIX && lines && child) {
 		*child = zstdio_peer_of_unix((struct sock *)*sk);
+		/* A line stream only towards a stdio server of the pod: other Unix sockets (a daemon's API) stay judged by what the kernel recognises. */
+		*lines = is_stream && *child != 0;
+	}
 	return 1;
 }
 
@@ -160,20 +168,20 @@ static __always_inline int zsock_of_file(struct file *f, __u64 *sk, __u8 *stream
 static __always_inline int zfd_sock(int fd, __u64 *sk, __u8 *stream)
 {
 	struct file *f = zfd_file(fd);
-	__u32 child = 0;
 
-	return zfile_is_socket(f) && zsock_of_file(f, sk, stream, &child);
+	return zfile_is_socket(f) && zsock_of_file(f, sk, stream, NULL, NULL);
 }
 
 /*
  * What a write to `fd` goes to, for the call probes: a socket
  * (zsock_of_file) or a pipe registered in ziriz_stdio (made by a process of
  * the pod, or a stdio server's stdin). Fills the stream's name `sk`,
- * `stream` and `child`, the tgid of the stdio server reading it (0: none
+ * `stream`, `lines` (a pipe or Unix stream socket: lib/call.h
+ * zjudge_lines) and `child`, the tgid of the stdio server reading it (0: none
  * known). 0 for anything else (files, the container's stdout, pipes made
  * outside the pod).
  */
-static __always_inline int zfd_link(int fd, __u64 *sk, __u8 *stream, __u32 *child)
+static __always_inline int zfd_link(int fd, __u64 *sk, __u8 *stream, __u8 *lines, __u32 *child)
 {
 	struct file *f = zfd_file(fd);
 	__u16 mode;
@@ -190,10 +198,11 @@ static __always_inline int zfd_link(int fd, __u64 *sk, __u8 *stream, __u32 *chil
 			return 0;
 		*sk = key;
 		*stream = 0;
+		*lines = 1;
 		*child = c->tgid;
 		return 1;
 	}
-	return mode == ZIRIZ_S_IFSOCK && zsock_of_file(f, sk, stream, child);
+	return mode == ZIRIZ_S_IFSOCK && zsock_of_file(f, sk, stream, lines, child);
 }
 
 /*

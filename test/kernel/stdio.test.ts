@@ -49,10 +49,10 @@ describe('kernel: stdio MCP servers started by a protected agent (official SDKs:
   });
 
   /** Run `argv` in the protected cgroup; the calls' outcomes, what ran and the blocked calls' Event targets. */
-  async function agent(argv: readonly string[]): Promise<{ out: Outcome[]; ran: string[]; blocked: string[] }> {
+  async function agent(argv: readonly string[], env: Record<string, string> = {}): Promise<{ out: Outcome[]; ran: string[]; blocked: string[] }> {
     const vBefore = rig.verdicts.length;
     const ranBefore = rig.ranTools().length;
-    const fin = await rig.procs.wait(rig.spawnProgramProtected(argv, { SIDE_EFFECTS: rig.sideEffects }), 90_000);
+    const fin = await rig.procs.wait(rig.spawnProgramProtected(argv, { SIDE_EFFECTS: rig.sideEffects, ...env }), 90_000);
     expect(fin.stdout, fin.stderr.slice(-1500)).to.include('done');
     return {
       out: fin.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Outcome),
@@ -86,6 +86,26 @@ describe('kernel: stdio MCP servers started by a protected agent (official SDKs:
     const r = await agent([goMcp, 'stdio-client', goMcp, 'stdio-server', rig.sideEffects, '--', ...CALLS]);
     expectJudged(r, / to stdio server go-mcp-\w+ stdio-server side-effects\.jsonl \(pid \d+\)$/);
   });
+
+  it('a call split across writes so that no write shows both its method and its name: judged as one message, never runs', async () => {
+    covers('Python (OpenSSL)', 'stdio child', 'split writes');
+    const r = await agent([python, join(REPO, 'test/apps/stdio_split.py'), 'get_customer={"id":1}', 'delete_customer={"id":9}', 'get_customer={"id":2}', '--', process.execPath, NODE_SERVER]);
+    expect(r.out.map((o) => o.ok), JSON.stringify(r.out)).to.deep.equal([true, false, true]);
+    // Its start was held (a line stream write that is not one whole message), its end too (the connection held):
+    // the method, in the last write, is renamed, and the server answers "method not found" for this id.
+    expect(JSON.stringify(r.out[1])).to.match(/-32601|not found/i);
+    expect(r.ran).to.deep.equal(['get_customer', 'get_customer']);
+    expect(r.blocked.map((t) => t.replace(/ to .*$/, ''))).to.deep.equal(['tools/call delete_customer']);
+  });
+
+  for (const split of ['three', 'junk']) {
+    it(`split ${split === 'three' ? 'so that no write holds a whole "jsonrpc" or "method" key' : 'after a garbage line in the same write'}: the denied call never runs, the others do`, async () => {
+      covers('Python (OpenSSL)', 'stdio child', 'split writes');
+      const r = await agent([python, join(REPO, 'test/apps/stdio_split.py'), 'get_customer={"id":1}', 'delete_customer={"id":9}', 'get_customer={"id":2}', '--', process.execPath, NODE_SERVER], { SPLIT: split });
+      expect(r.out.map((o) => o.ok), JSON.stringify(r.out)).to.deep.equal([true, false, true]);
+      expect(r.ran).to.deep.equal(['get_customer', 'get_customer']);
+    });
+  }
 
   it('a pipe between two programs of the pod is judged from its first byte; the pod\'s own stdout (made outside) is not', async () => {
     covers('plaintext through libc (glibc, musl)', 'stdio child', 'a shell pipeline');

@@ -250,10 +250,24 @@ export class HoldManager {
       this.opaque.add(key);
     }
     const out: Judged[] = [];
-    for (const line of jsonLines(data)) {
+    // Whole lines end at the last line end; a message started after it goes on in the next writes.
+    const cut = data.lastIndexOf(0x0a) + 1;
+    for (const line of jsonLines(data.subarray(0, cut))) {
       const c = classifyBody(line);
       if (c.parsed) out.push(...judgeCalls(judge, c.calls));
       if (c.problem !== undefined && c.parsed) out.push(unparsable(c.problem, rec));
+    }
+    const rest = data.subarray(cut);
+    if (jsonLines(rest).length > 0) {
+      // Followed as a stream from here, its connection held until it ends (otherwise its end would pass unread).
+      const a = this.streams.push(key, rest);
+      out.push(...judgeCalls(judge, a.calls));
+      if (a.problem !== undefined) out.push(unparsable(a.problem, rec));
+      if (a.incomplete) {
+        if (this.pending.size >= 65536) this.pending.clear();
+        this.pending.add(key);
+        out.push(...this.judgeUnfinished(key, rec.conn, a, judge, rest));
+      }
     }
     return out;
   }

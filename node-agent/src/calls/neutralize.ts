@@ -114,6 +114,10 @@ export function inPlacePatches(buf: Buffer, call: Call | null): Patch[] | null {
       if (hdr !== null) patches.push(hdr);
       return patches;
     }
+    // The name went out in an earlier write (a message split across writes, held from its start): its method is
+    // renamed instead, so the server answers "method not found" for this request, and the tool never runs.
+    const method = jsonValueRanges(buf, 'method', 'tools/call');
+    if (method !== null && method.length > 0) return method.map((r) => ({ offset: r.offset, bytes: fill(r.length) }));
   } else if (call?.kind === 'a2a') {
     const at = jsonValueRanges(buf, 'method', call.method);
     if (at !== null && at.length > 0) return at.map((r) => ({ offset: r.offset, bytes: fill(r.length) }));

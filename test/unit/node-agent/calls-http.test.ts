@@ -507,6 +507,16 @@ describe('calls/neutralize', () => {
     expect(p.ok && p.calls[0]?.params.name).to.not.equal('delete_customer');
   });
 
+  it('a denied call whose name went out in an earlier write: its method is renamed in this one (the server answers method not found)', () => {
+    const tail = '"jsonrpc":"2.0","method":"tools/call"}\n';
+    const call: Call = { kind: 'mcp', tool: 'delete_customer', arguments: {} };
+    const out = applyPatches(b(tail), neutralizePatches(b(tail), call)).toString('latin1');
+    expect(out).to.equal(`"jsonrpc":"2.0","method":"${deniedName(10)}"}\n`);
+    expect(out.length).to.equal(tail.length);
+    // Neither name nor method here: the framing is broken (the line no longer parses).
+    expect(applyPatches(b('"x":1}\n'), neutralizePatches(b('"x":1}\n'), call)).toString('latin1')).to.not.include('}');
+  });
+
   // Was a bug (fixed): requestPath() patched the first request line of the write. When the one denied call is the second of
   // two pipelined requests, the allowed first request is broken and the denied one reaches the server intact.
   it('the denied second of two pipelined requests is the one whose path is patched', () => {
