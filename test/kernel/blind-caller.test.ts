@@ -13,15 +13,13 @@
  * Asserted on the server's record of what ran.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { need, needRoot } from '../support/gate.js';
-import { REPO } from '../support/kustomize.js';
 import { TestNetns, vethPair } from '../support/netns.js';
+import { buildMuslWriters } from '../support/musl-writers.js';
 import { ToolRig } from '../support/tool-rig.js';
-import { inboundPolicyFor, rawToolRequest, toolPolicy } from '../support/tool-policy.js';
+import { inboundPolicyFor, toolPolicy } from '../support/tool-policy.js';
 import { covers } from '../support/coverage.js';
 
 // The agent pod may delete customers by its own policy, and accepts egress-only protection for what ziriz cannot see.
@@ -39,11 +37,7 @@ describe('kernel: a protected pod\'s process ziriz cannot see is judged by the s
   before(async function () {
     needRoot(this);
     need(this, existsSync('/usr/bin/musl-gcc'), 'musl-gcc (Debian musl-tools; hack/setup installs it)');
-    dir = mkdtempSync(join(tmpdir(), 'ziriz-blind-'));
-    const src = join(REPO, 'test/apps/musl-writer.c');
-    execFileSync('musl-gcc', ['-O2', '-static', '-o', join(dir, 'static-writer'), src]);
-    execFileSync('musl-gcc', ['-O2', '-o', join(dir, 'dynamic-writer'), src]);
-    for (const [tool, id] of [['get_customer', 1], ['delete_customer', 9]] as const) writeFileSync(join(dir, `${tool}.http`), rawToolRequest(tool, id));
+    dir = buildMuslWriters('ziriz-blind-');
     const srv = TestNetns.create('zbsrv');
     spaces.push(srv);
     agentNs = TestNetns.create('zbagent');

@@ -10,14 +10,12 @@
  * musl-gcc (Debian musl-tools, installed by hack/setup).
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { need, needRoot } from '../support/gate.js';
-import { REPO } from '../support/kustomize.js';
+import { buildMuslWriters } from '../support/musl-writers.js';
 import { ToolRig } from '../support/tool-rig.js';
-import { rawToolRequest, toolPolicy as policy } from '../support/tool-policy.js';
+import { toolPolicy as policy } from '../support/tool-policy.js';
 import { covers } from '../support/coverage.js';
 
 
@@ -28,11 +26,7 @@ describe('kernel: the visibility gate (a program ziriz cannot see may not connec
   before(function () {
     needRoot(this);
     need(this, existsSync('/usr/bin/musl-gcc'), 'musl-gcc (Debian musl-tools; hack/setup installs it)');
-    dir = mkdtempSync(join(tmpdir(), 'ziriz-visibility-'));
-    const src = join(REPO, 'test/apps/musl-writer.c');
-    execFileSync('musl-gcc', ['-O2', '-static', '-o', join(dir, 'static-writer'), src]);
-    execFileSync('musl-gcc', ['-O2', '-o', join(dir, 'dynamic-writer'), src]);
-    for (const [tool, id] of [['get_customer', 1], ['delete_customer', 9]] as const) writeFileSync(join(dir, `${tool}.http`), rawToolRequest(tool, id));
+    dir = buildMuslWriters('ziriz-visibility-');
   });
 
   after(() => {
