@@ -5,7 +5,8 @@
  * attaches per-process probes from it); for a task in a pod cgroup the agent
  * has not keyed yet, it looks the pod up by UID (lib/podcg.h) and keys the pod
  * cgroup itself, so a pod is protected from its first exec even when the
- * agent has not seen its cgroup yet.
+ * agent has not seen its cgroup yet. It also sorts the new program's stdio:
+ * given from outside the pod, or a stdio server's input (lib/fd.h).
  */
 #include "common.h"
 #include "identity.h"
@@ -76,8 +77,16 @@ int BPF_PROG(ziriz_sched_exec, struct task_struct *p, pid_t old_pid, struct linu
 		    !zidentity_of(pod_cgid))
 			zcount(ZIRIZ_CNT_MAP_FULL);
 	}
-	/* Its stdin, when a pipe or socket from another process of the pod: what is written there is a call to it. */
-	zstdio_note_exec();
+	/*
+	 * Started from outside the pod (the runtime: the container's entrypoint,
+	 * `kubectl exec`): its stdio came from outside and is not judged (lib/fd.h
+	 * ziriz_outside). Started by a process of the pod: its stdin, when a pipe
+	 * or socket, names it as a stdio server.
+	 */
+	if (ztask_in_pod(BPF_CORE_READ(p, real_parent), id->identity_id))
+		zstdio_note_exec();
+	else
+		zstreams_mark_outside();
 	zreport_exec(cgid, id, ziriz_exec_hold && ((id->cover_enforce | id->cover_audit) & ZIRIZ_PROBED_COVER));
 	return 0;
 }

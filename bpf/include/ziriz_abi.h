@@ -179,6 +179,7 @@ enum ziriz_hold_why {
 	ZIRIZ_WHY_BODY = 4,      /* a body split over writes or longer than the capture */
 	ZIRIZ_WHY_JSON = 5,      /* escapes, case-variant or repeated keys, a batch, control bytes */
 	ZIRIZ_WHY_CONN = 6,      /* the agent holds the connection (a message in progress) */
+	ZIRIZ_WHY_LINES = 7,     /* a line stream write that is not one whole JSON value: read line by line */
 };
 
 enum ziriz_call_kind {
@@ -281,6 +282,7 @@ enum ziriz_data_source {
 	ZIRIZ_SRC_SYS_WRITEV = 8,   /* a whole writev held: buf is the iovec array, len the iovec count */
 	ZIRIZ_SRC_GO_TLS_WRITE = 9, /* Go crypto/tls.(*Conn).Write */
 	ZIRIZ_SRC_GO_TLS_READ = 10, /* Go crypto/tls.(*Conn).Read, at its return instructions */
+	ZIRIZ_SRC_UNSEEN_READ = 11, /* read(2)/recvfrom(2) of a line stream written unseen (tp_unseen_streams): judged by the writer's pod's rules */
 };
 
 /*

@@ -765,7 +765,7 @@ static __always_inline void zjudge_start(struct zjudge_req *rq, __u32 slot, cons
  * kernel reads as every parser does (a line end after it allowed): judged
  * as such. A write with no '{' or '[' starts no message (one already in
  * progress holds its connection: the agent's conn hold). Anything else is
- * held (ZIRIZ_WHY_JSON): a message split over writes, several in one,
+ * held (ZIRIZ_WHY_LINES, read line by line by the agent): a message split over writes, several in one,
  * bytes before a message. Without this, a message cut so that no write
  * shows its method and its name passed unread.
  */
@@ -787,7 +787,7 @@ static __always_inline void zjudge_lines(struct zjudge_req *rq, __u32 slot, cons
 	int first;
 
 	if (len > n) {
-		zuncertain(rq, ZIRIZ_WHY_BODY);     /* beyond the capture */
+		zuncertain(rq, ZIRIZ_WHY_LINES);    /* beyond the capture */
 		return;
 	}
 	/* Global (its scan state off this frame: the probes' call chains stay under 512 bytes of stack on 6.1). */
@@ -799,8 +799,7 @@ static __always_inline void zjudge_lines(struct zjudge_req *rq, __u32 slot, cons
 	if (end > 0 && zat(d, end - 1) == '\r')
 		end--;
 	if (first != 0 || !zbody_certain(0, end, 1)) {
-		rq->j.verdict = ZIRIZ_VERDICT_CHECK;
-		rq->j.why = ZIRIZ_WHY_JSON;
+		zuncertain(rq, ZIRIZ_WHY_LINES);
 		return;
 	}
 	zrpc_captured(slot, 0, end, 0);

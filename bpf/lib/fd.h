@@ -13,16 +13,39 @@
 #define ZIRIZ_PIPEFS_MAGIC 0x50495045
 
 /*
- * stdio servers: the pipe or Unix socket a process of a protected pod had as
- * its stdin (fd 0) when it executed -> that process. Set at exec
- * (tp_sched_exec); a write by another process of the pod into it is a call to
- * that process (lib/call.h judges it like a Unix socket write); pipes made by
- * a process of the pod are registered too, with no process yet
- * (tp_pipe_create). Key: the inode number of the pipe (both ends share it)
- * or of the reader's Unix socket (looked up from the writer's end through its
- * peer). Inode numbers of pipes and sockets come from one counter
- * (get_next_ino) and are not reused as addresses are: a stale entry cannot
- * name a later pipe. LRU: entries of closed pipes age out.
+ * Line streams: every pipe, named FIFO and Unix stream socket a process of a
+ * protected pod writes to carries calls (a stdio server's stdin, a shell
+ * pipeline, an MCP server on a Unix socket of the pod) and is judged
+ * (lib/call.h zjudge_lines), except the ones the pod was given from outside:
+ * the stdin, stdout and stderr of a program the container runtime started
+ * in the pod (the container's entrypoint, `kubectl exec`: pipes and sockets
+ * the runtime's shim made, read outside the pod). Those are noted in
+ * ziriz_outside when that program executes (tp_sched_exec: its parent is
+ * outside the pod), and by the agent for programs that ran before it
+ * (agent/outside-streams.ts). Marking is the exception, so a mark lost to
+ * the map's LRU makes a stream judged, never unjudged; and a pipe made
+ * before the pod was protected is judged like any other.
+ *
+ * Key: the inode number of the pipe (both ends share it) or Unix socket
+ * (each end has its own), zpipe_ino for a named FIFO. Inode numbers of
+ * pipes and sockets come from one counter (get_next_ino) and are not reused
+ * as addresses are: a stale entry cannot name a later pipe.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ziriz_outside SEC(".maps");
+
+/*
+ * stdio servers: the line stream a process of a protected pod had as its
+ * stdin (fd 0) when it executed from another process of the pod -> that
+ * process (set at exec, tp_sched_exec): the record of a write into it names
+ * the server. Same keys as ziriz_outside (for a Unix socket, the reader's
+ * end, looked up from the writer's through its peer). A name lost to the
+ * LRU only leaves the server unnamed.
  */
 struct zstdio_child {
 	__u32 tgid;
@@ -69,17 +92,21 @@ static __always_inline int zfd_is_socket(int fd)
 #define ZIRIZ_SOCK_STREAM 1
 
 /*
- * The inode number of pipe `f` (pipe(2): pipefs); 0 for a named FIFO, whose
- * inode number is its file system's and could equal a pipe's (not judged).
+ * The inode number of pipe `f` (pipe(2): pipefs), or for a named FIFO a key
+ * of its file system and inode number with the top bit set (the inode
+ * numbers of file systems could equal a pipe's; pipes and sockets share
+ * one counter below 2^32, see ziriz_stdio).
  */
 static __always_inline __u64 zpipe_ino(struct file *f)
 {
-	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) != ZIRIZ_PIPEFS_MAGIC)
-		return 0;
-	return BPF_CORE_READ(f, f_inode, i_ino);
+	__u64 ino = BPF_CORE_READ(f, f_inode, i_ino);
+
+	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) == ZIRIZ_PIPEFS_MAGIC)
+		return ino;
+	return (1ULL << 63) | ((ino ^ ((__u64)BPF_CORE_READ(f, f_inode, i_sb, s_dev) * 0x9E3779B97F4A7C15ULL)) >> 1);
 }
 
-/* The key of `f` in ziriz_stdio: its inode number for a pipe or a Unix socket; 0 otherwise. */
+/* The key of `f` in ziriz_stdio: its inode number for a pipe or a Unix socket (zpipe_ino for a FIFO); 0 otherwise. */
 static __always_inline __u64 zstdio_key(struct file *f)
 {
 	__u16 mode;
@@ -99,6 +126,19 @@ static __always_inline __u64 zstdio_key(struct file *f)
 	return 0;
 }
 
+/* The file's stdio-server name (the tgid reading it), or 0. */
+static __always_inline __u32 zstdio_child_of(__u64 key)
+{
+	struct zstdio_child *c = key ? bpf_map_lookup_elem(&ziriz_stdio, &key) : NULL;
+
+	return c ? c->tgid : 0;
+}
+
+static __always_inline int zstream_outside(__u64 key)
+{
+	return key && bpf_map_lookup_elem(&ziriz_outside, &key) != NULL;
+}
+
 /* At exec: remember the current task's stdin, when it is a pipe or Unix socket, as a stdio server's. */
 static __always_inline void zstdio_note_exec(void)
 {
@@ -114,20 +154,30 @@ static __always_inline void zstdio_note_exec(void)
 		zcount(ZIRIZ_CNT_MAP_FULL);
 }
 
-/* The stdio server reading what is written to the Unix socket `sk` (its peer's entry), or 0. */
-static __always_inline __u32 zstdio_peer_of_unix(struct sock *sk)
+/* At exec of a program started from outside the pod: its stdin, stdout and stderr came from outside (ziriz_outside). */
+static __always_inline void zstreams_mark_outside(void)
+{
+	__u8 one = 1;
+
+	for (int fd = 0; fd < 3; fd++) {
+		__u64 key = zstdio_key(zfd_file(fd));
+
+		if (key && bpf_map_update_elem(&ziriz_outside, &key, &one, BPF_ANY) < 0)
+			zcount(ZIRIZ_CNT_MAP_FULL);
+	}
+}
+
+/*
+ * Is the Unix stream socket `sk` (open as `f`) a line stream (not given
+ * from outside: ziriz_outside), and which stdio server reads it (*child,
+ * from its peer's entry; 0: none known)?
+ */
+static __always_inline int zunix_lines(struct file *f, struct sock *sk, __u32 *child)
 {
 	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	struct zstdio_child *c;
-	__u64 key;
 
-	if (!peer)
-		return 0;
-	key = BPF_CORE_READ(peer, sk_socket, file, f_inode, i_ino);
-	if (!key)
-		return 0;
-	c = bpf_map_lookup_elem(&ziriz_stdio, &key);
-	return c ? c->tgid : 0;
+	*child = peer ? zstdio_child_of(BPF_CORE_READ(peer, sk_socket, file, f_inode, i_ino)) : 0;
+	return !zstream_outside(BPF_CORE_READ(f, f_inode, i_ino));
 }
 
 /*
@@ -135,8 +185,9 @@ static __always_inline __u32 zstdio_peer_of_unix(struct sock *sk)
  * number: it names the connection, so that state kept for an fd is not
  * inherited by the next socket on that fd), whether it is a TCP stream (an
  * inet stream socket: HTTP's transport; Unix sockets carry stdio and are not
- * judged this way) and, for a Unix socket, the tgid of the stdio server at
- * its other end (0: none known). 0 when the file has no socket.
+ * judged this way) and, for a Unix stream socket, whether it is a line
+ * stream and the tgid of the stdio server at its other end (zunix_lines).
+ * 0 when the file has no socket.
  */
 static __always_inline int zsock_of_file(struct file *f, __u64 *sk, __u8 *stream, __u8 *lines, __u32 *child)
 {
@@ -156,11 +207,8 @@ static __always_inline int zsock_of_file(struct file *f, __u64 *sk, __u8 *stream
 	is_stream = BPF_CORE_READ(sock, type) == ZIRIZ_SOCK_STREAM;
 	*stream = is_stream && (fam == ZIRIZ_AF_INET || fam == ZIRIZ_AF_INET6);
 	/* lines and child: NULL from zfd_sock (constant: no stack for them in its callers, whose stacks are tight on 6.1) */
-	if (fam == ZIRIZ_AF_UNIX && lines && child) {
-		*child = zstdio_peer_of_unix((struct sock *)*sk);
-		/* A line stream only towards a stdio server of the pod: other Unix sockets (a daemon's API) stay judged by what the kernel recognises. */
-		*lines = is_stream && *child != 0;
-	}
+	if (fam == ZIRIZ_AF_UNIX && is_stream && lines && child)
+		*lines = zunix_lines(f, (struct sock *)*sk, child);
 	return 1;
 }
 
@@ -174,12 +222,11 @@ static __always_inline int zfd_sock(int fd, __u64 *sk, __u8 *stream)
 
 /*
  * What a write to `fd` goes to, for the call probes: a socket
- * (zsock_of_file) or a pipe registered in ziriz_stdio (made by a process of
- * the pod, or a stdio server's stdin). Fills the stream's name `sk`,
- * `stream`, `lines` (a pipe or Unix stream socket: lib/call.h
- * zjudge_lines) and `child`, the tgid of the stdio server reading it (0: none
- * known). 0 for anything else (files, the container's stdout, pipes made
- * outside the pod).
+ * (zsock_of_file), or a pipe or named FIFO not given from outside
+ * (ziriz_outside). Fills the stream's name `sk`, `stream`, `lines` (a pipe,
+ * FIFO or Unix stream socket of the pod: lib/call.h zjudge_lines) and
+ * `child`, the tgid of the stdio server reading it (0: none known). 0 for
+ * anything else (files, the container's stdout).
  */
 static __always_inline int zfd_link(int fd, __u64 *sk, __u8 *stream, __u8 *lines, __u32 *child)
 {
@@ -192,14 +239,14 @@ static __always_inline int zfd_link(int fd, __u64 *sk, __u8 *stream, __u8 *lines
 	mode = BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT;
 	if (mode == ZIRIZ_S_IFIFO) {
 		__u64 key = zpipe_ino(f);
-		struct zstdio_child *c = key ? bpf_map_lookup_elem(&ziriz_stdio, &key) : NULL;
 
-		if (!c)
+		/* Given from outside (the container's stdout): not judged. */
+		if (!key || zstream_outside(key))
 			return 0;
 		*sk = key;
 		*stream = 0;
 		*lines = 1;
-		*child = c->tgid;
+		*child = zstdio_child_of(key);
 		return 1;
 	}
 	return mode == ZIRIZ_S_IFSOCK && zsock_of_file(f, sk, stream, lines, child);

@@ -106,4 +106,23 @@ static __always_inline struct ziriz_identity *zpod_identity_by_uid(__u64 *pod_cg
 	return NULL;
 }
 
+/*
+ * Is task `t` in the pod of identity `identity_id`? Its cgroup's kernfs
+ * ancestors are looked up in ziriz_identity (keyed by pod and container
+ * cgroups), nearest first.
+ */
+static __always_inline int ztask_in_pod(struct task_struct *t, __u32 identity_id)
+{
+	struct kernfs_node *kn = t ? BPF_CORE_READ(t, cgroups, dfl_cgrp, kn) : NULL;
+
+	for (int d = 0; d < ZIRIZ_PODCG_DEPTH && kn; d++) {
+		struct ziriz_identity *id = zidentity_of(BPF_CORE_READ(kn, id));
+
+		if (id)
+			return id->identity_id == identity_id;
+		kn = zkn_parent(kn);
+	}
+	return 0;
+}
+
 #endif /* ZIRIZ_PODCG_H */

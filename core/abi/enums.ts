@@ -71,7 +71,7 @@ export const INBOUND_KIND_OFFSET = 6;
 export type CallKind = (typeof CallKind)[keyof typeof CallKind];
 
 /** Why the kernel held a write it did not recognise as a call (enum ziriz_hold_why). */
-export const HoldWhy = { NONE: 0, UNKNOWN: 1, HEAD: 2, FRAMING: 3, BODY: 4, JSON: 5, CONN: 6 } as const;
+export const HoldWhy = { NONE: 0, UNKNOWN: 1, HEAD: 2, FRAMING: 3, BODY: 4, JSON: 5, CONN: 6, LINES: 7 } as const;
 export type HoldWhy = (typeof HoldWhy)[keyof typeof HoldWhy];
 
 export const EgressHook = {
@@ -95,6 +95,7 @@ export const DataSource = {
   SYS_WRITEV: 8,
   GO_TLS_WRITE: 9,
   GO_TLS_READ: 10,
+  UNSEEN_READ: 11,
 } as const;
 export type DataSource = (typeof DataSource)[keyof typeof DataSource];
 

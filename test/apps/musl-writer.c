@@ -3,7 +3,9 @@
  * images): connects to 127.0.0.1:argv[1] (or $WRITER_HOST, an address in
  * the test's own network namespaces), sends the bytes of file argv[2]
  * with one write(2) through musl's write, prints what the server answered
- * (until it closes, at most 3 s). With a third argument "fork", all of it
+ * (until it closes, at most 3 s). With "-" as argv[1], it writes the file
+ * to its stdout instead (a stdio client: one write(2), then waits 2 s).
+ * With a third argument "fork", all of it
  * is done by a child it forks (no exec), the parent waiting for it. Loopback
  * only. Built by the tests with musl-gcc (and gcc, for the fork case).
  */
@@ -44,6 +46,15 @@ int main(int argc, char **argv)
 		return 2;
 	n = fread(req, 1, sizeof(req), f);
 	fclose(f);
+	if (strcmp(argv[1], "-") == 0) {
+		/* A stdio client: the bytes on stdout in one write(2) (a stdio server's stdin), then 2 s for it to answer. */
+		if (write(1, req, n) != (ssize_t)n) {
+			perror("write");
+			return 1;
+		}
+		sleep(2);
+		return 0;
+	}
 	sa.sin_port = htons((unsigned short)atoi(argv[1]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (getenv("WRITER_HOST") && inet_pton(AF_INET, getenv("WRITER_HOST"), &sa.sin_addr) != 1)

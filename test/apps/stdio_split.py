@@ -8,7 +8,9 @@ several os.write calls, as $SPLIT says:
   three  as two, but no write holds a whole "jsonrpc" or "method" key
   junk   a line of garbage first (servers skip it), then the message in the
          same write, cut as in two
-Waits at most 5 s for each answer. Prints one JSON line per call
+With LINK=unix the server command is started with its Unix socket's path
+as its last argument, and the messages go over a connection to it instead
+of its stdin. Waits at most 5 s for each answer. Prints one JSON line per call
 ({"tool","ok","answer"}) then "done"."""
 import json
 import os
@@ -19,18 +21,34 @@ import sys
 sep = sys.argv.index("--")
 calls, server = sys.argv[1:sep], sys.argv[sep + 1:]
 env = {k: os.environ[k] for k in ("SIDE_EFFECTS", "PATH") if k in os.environ}
-p = subprocess.Popen(server, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
+if os.environ.get("LINK") == "unix":
+    import socket
+    import tempfile
+    import time
+
+    path = os.path.join(tempfile.mkdtemp(prefix="split-"), "mcp.sock")
+    p = subprocess.Popen(server + [path], stdin=subprocess.DEVNULL, env=env)
+    for _ in range(100):  # bounded: at most 10 s for the server to listen
+        if os.path.exists(path):
+            break
+        time.sleep(0.1)
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(path)
+    wfd, rfile = conn.fileno(), conn.makefile("rb", buffering=0)
+else:
+    p = subprocess.Popen(server, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
+    wfd, rfile = p.stdin.fileno(), p.stdout
 
 
 def send(raw: bytes) -> None:
-    os.write(p.stdin.fileno(), raw)
+    os.write(wfd, raw)
 
 
 def answer(want_id: int) -> dict:
     for _ in range(50):  # bounded: notifications may come first
-        if not select.select([p.stdout], [], [], 5)[0]:
+        if not select.select([rfile], [], [], 5)[0]:
             return {"error": "no answer in 5 s"}
-        line = p.stdout.readline()
+        line = rfile.readline()
         if not line:
             return {"error": "server closed"}
         try:
@@ -60,6 +78,10 @@ for i, call in enumerate(calls, start=1):
     a = answer(i)
     ok = "result" in a and not a["result"].get("isError", False)
     print(json.dumps({"tool": tool, "ok": ok, "answer": a}), flush=True)
-p.stdin.close()
+if os.environ.get("LINK") == "unix":
+    conn.close()
+    p.terminate()
+else:
+    p.stdin.close()
 p.wait(timeout=10)
 print("done", flush=True)

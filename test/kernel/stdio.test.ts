@@ -6,11 +6,13 @@
  *   socket pair as stdin/stdout;
  * - Python SDK (stdio_client): pipes, written with libc write();
  * - Go SDK (CommandTransport): pipes, written by Go's own system calls.
- * A pipe made by a process of the pod is registered when pipe() returns, and
- * the child that executes with it as its stdin names it (bpf/lib/fd.h,
- * tp_pipe_create). Asserted on the server's record of what ran, and on the
- * Events naming the child. Pipes made outside the pod (the container's
- * stdout: here the test runner's pipe) are not judged.
+ * Every pipe, named FIFO and Unix stream socket a process of the pod writes
+ * to is judged, except the stdio a program started from outside the pod was
+ * given (the container's stdout: here the test runner's pipe), noted when it
+ * executes (bpf/lib/fd.h ziriz_outside); the child that executes with a pipe
+ * as its stdin names it. An MCP server on a Unix socket of the pod (not a
+ * stdio child) is judged the same way. Asserted on the server's record of
+ * what ran, and on the Events naming the child.
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ interface Outcome { tool: string; ok: boolean; text?: string; error?: string }
 
 const CALLS = ['get_customer={"id":1}', 'delete_customer={"id":9}', 'get_all_customers={"filter":"none"}', 'get_all_customers={"filter":"vip"}'];
 const NODE_SERVER = join(REPO, 'dist/hack/apps/customer-mcp-stdio.js');
+const UNIX_SERVER = join(REPO, 'dist/hack/apps/customer-mcp-unix.js');
 const DENIED_CALL = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_customer","arguments":{"id":9}}}';
 
 describe('kernel: stdio MCP servers started by a protected agent (official SDKs: socket pair and pipes)', function () {
@@ -107,13 +110,42 @@ describe('kernel: stdio MCP servers started by a protected agent (official SDKs:
     });
   }
 
+  for (const split of ['two', 'three', 'junk']) {
+    it(`an MCP server on a Unix socket of the pod (TS SDK, not a stdio child), call split ${split === 'two' ? 'params first' : split === 'three' ? 'with no whole key in any write' : 'after a garbage line'}: the denied call never runs, the others do`, async () => {
+      covers('Python (OpenSSL)', 'Unix socket', 'split writes');
+      const r = await agent([python, join(REPO, 'test/apps/stdio_split.py'), 'get_customer={"id":1}', 'delete_customer={"id":9}', 'get_customer={"id":2}', '--', process.execPath, UNIX_SERVER], { SPLIT: split, LINK: 'unix' });
+      expect(r.out.map((o) => o.ok), JSON.stringify(r.out)).to.deep.equal([true, false, true]);
+      expect(r.ran).to.deep.equal(['get_customer', 'get_customer']);
+      expect(r.blocked.map((t) => t.replace(/ to .*$/, ''))).to.deep.equal(['tools/call delete_customer']);
+    });
+  }
+
+  it('a named FIFO between two programs of the pod (mkfifo) is judged like a pipe', async () => {
+    covers('plaintext through libc (glibc, musl)', 'stdio child', 'a named FIFO');
+    const file = join(dir, 'fifo-call.json');
+    writeFileSync(file, `${DENIED_CALL}\n`);
+    const fifo = join(dir, 'calls.fifo');
+    const out = join(dir, 'fifo-read.json');
+    const vBefore = rig.verdicts.length;
+    // The reader opens the FIFO (blocking until the writer does) and copies it to a file; the writer is cat.
+    const r = await rig.procs.wait(rig.spawnProgramProtected(['/bin/sh', '-c', `mkfifo ${fifo} && { cat < ${fifo} > ${out} & cat ${file} > ${fifo}; wait; }`]), 60_000);
+    expect(r.code, r.stderr).to.equal(0);
+    const read = readFileSync(out, 'utf8');
+    expect(read).to.not.include('delete_customer');
+    expect(read).to.match(/"name":"ZIRIZ_DENIED___"/);
+    // At least one Event, every one the denied call (the writer's write is sometimes reported twice: noted in issue 15).
+    const reasons = rig.verdicts.slice(vBefore).map((v) => `${v.reason} ${v.target.replace(/ to .*$/, '')}`);
+    expect(reasons).to.not.be.empty;
+    expect(new Set(reasons)).to.deep.equal(new Set(['ToolCallBlocked tools/call delete_customer']));
+  });
+
   it('a pipe between two programs of the pod is judged from its first byte; the pod\'s own stdout (made outside) is not', async () => {
     covers('plaintext through libc (glibc, musl)', 'stdio child', 'a shell pipeline');
     const file = join(dir, 'call.json');
     writeFileSync(file, `${DENIED_CALL}\n`);
     const vBefore = rig.verdicts.length;
     // cat writes into the pipe sh made (in the pod), and only once it has exited does the reader start (executes
-    // with the pipe as its stdin): the write was judged because the pipe was registered when pipe() returned.
+    // with the pipe as its stdin): the write was judged though no reader was known yet.
     const mark = join(dir, 'written');
     const wait = `i=0; while [ ! -e ${mark} ] && [ $i -lt 300 ]; do sleep 0.1 </dev/null; i=$((i+1)); done`;
     // The reader writes to a file: the test runner's own stdout is a socket pair, which is judged (a Unix socket).

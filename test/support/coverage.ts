@@ -18,7 +18,7 @@ export const RUNTIMES = [
 ] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
-export const TRANSPORTS = ['HTTP/1.1', 'HTTP/2', 'WebSocket', 'MCP 2026-07-28 headers', 'stdio child', 'server side'] as const;
+export const TRANSPORTS = ['HTTP/1.1', 'HTTP/2', 'WebSocket', 'MCP 2026-07-28 headers', 'stdio child', 'Unix socket', 'server side'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
 /** This test asserts that `runtime`'s calls over `transport` are judged; `how` says with what (a few words, no quotes). */

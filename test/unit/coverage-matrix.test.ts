@@ -20,7 +20,7 @@ describe('the coverage matrix of the threat model is the one the tests claim (is
       writeFileSync(join(dir, 'helper.ts'), "covers('Node (its OpenSSL)', 'HTTP/1.1', 'not a test file')");
       const table = renderMatrix(coverageCells(dir));
       const go = table.split('\n').find((l) => l.startsWith('| Go '));
-      expect(go).to.equal('| Go (crypto/tls, own syscalls) | not tested | `a` (Go SDK; curl), `b` | not tested | not tested | not tested | not tested |');
+      expect(go).to.equal('| Go (crypto/tls, own syscalls) | not tested | `a` (Go SDK; curl), `b` | not tested | not tested | not tested | not tested | not tested |');
       expect(table).to.not.include('not a test file');
       writeFileSync(join(dir, 'c.test.ts'), "covers('Rust', 'HTTP/1.1', 'x')");
       expect(() => coverageCells(dir)).to.throw(/c\.test\.ts: covers\('Rust'/);

@@ -24,6 +24,7 @@ import type { AgentConfig } from './config.js';
 import { EventsPath } from './events-path.js';
 import { IdAllocator } from './ids.js';
 import { NodeKernel, UPROBE_PIN_DIR } from './kernel.js';
+import { OutsideStreams } from './outside-streams.js';
 import { Reconciler } from './reconciler.js';
 import { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
@@ -82,7 +83,7 @@ export async function startAgent(cfg: AgentConfig, kube: KubeClient, log: LogFn)
   const reconciler = new Reconciler({
     node: cfg.node, ownNamespace: cfg.ownNamespace, watch, kernel, resolver: new PodResolver(log), attribution, sink,
     ids: { policy: new IdAllocator(), identity: new IdAllocator() }, log, resyncMs: cfg.resyncMs, ...(probes ? { probes } : {}),
-    auditOnly: cfg.auditOnly,
+    outside: new OutsideStreams(kernel.maps.ziriz_outside, log), auditOnly: cfg.auditOnly,
   });
   const ring = kernel.maps.ziriz_events;
   const events = ring ? new EventsPath(ring, attribution, sink, () => { reconciler.trigger(0); }, log, probes && holds ? { probes, holds } : undefined, kernel.maps.ziriz_hold_events) : undefined;

@@ -44,7 +44,7 @@ export interface Degraded {
 /** Per-process uprobe links, pinned under the pin root (calls/probes.ts). */
 export const UPROBE_PIN_DIR = 'uprobes';
 
-const MAP_NAMES = ['ziriz_identity', 'ziriz_egress', 'ziriz_calls', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_conn_hold', 'ziriz_holds', 'ziriz_counters', 'ziriz_events', 'ziriz_hold_events', 'ziriz_blind'] as const;
+const MAP_NAMES = ['ziriz_identity', 'ziriz_egress', 'ziriz_calls', 'ziriz_pod_ips', 'ziriz_pod_uids', 'ziriz_conn_hold', 'ziriz_holds', 'ziriz_counters', 'ziriz_events', 'ziriz_hold_events', 'ziriz_blind', 'ziriz_outside'] as const;
 export type MapName = (typeof MAP_NAMES)[number];
 
 export class NodeKernel {

@@ -28,6 +28,7 @@ import { PodSights } from './sights.js';
 import type { PodResolver } from './resolver.js';
 import type { ReportSink } from './sink.js';
 import type { ProbeManager } from '../calls/probes.js';
+import type { OutsideStreams } from './outside-streams.js';
 
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1000;
@@ -52,6 +53,8 @@ export interface ReconcilerDeps {
   readonly resyncMs: number;
   /** Per-process uprobes (tool-level enforcement); absent when the kernel cannot provide them. */
   readonly probes?: ProbeManager;
+  /** The stdio pods were given from outside, for processes older than the agent (lib/fd.h ziriz_outside). */
+  readonly outside?: OutsideStreams;
   /** Node-wide audit (ZIRIZ_MODE=audit): every policy is compiled as mode Audit. */
   readonly auditOnly?: boolean;
 }
@@ -210,6 +213,7 @@ export class Reconciler {
     for (const plan of desired.plans.values()) {
       if (!plan.needs.includes('tls-uprobes') || plan.resolution.pids.length === 0) continue;
       const want = probeWants(plan.set);
+      this.d.outside?.note(plan.resolution.pids);
       for (const pid of plan.resolution.pids) {
         probes.ensure(pid, want);
         pids.add(pid);
@@ -217,6 +221,7 @@ export class Reconciler {
       probed.add(plan.facts.uid);
     }
     probes.retain(pids);
+    this.d.outside?.retain(pids);
     return probed;
   }
 

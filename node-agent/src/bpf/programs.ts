@@ -39,7 +39,6 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'cgroup_sendmsg6', program: 'ziriz_sendmsg6', attach: 'cgroup-root', hook: 'egress-cgroup', feature: 'cgroup_sock_addr', enforces: 'egress of IPv6 sendmsg() (UDP)' },
   { object: 'tp_sched_exec', program: 'ziriz_sched_exec', attach: 'tp_btf', hook: 'exec-hold', feature: 'tp_btf', enforces: 'new processes held until their probes are attached; pods keyed at their first exec' },
   { object: 'tp_fork_hold', program: 'ziriz_fork_hold', attach: 'tp_btf', hook: 'fork-hold', feature: 'tp_btf', enforces: 'children forked without exec held until their probes are attached (bpf_send_signal_task, 6.13+)' },
-  { object: 'tp_pipe_create', program: 'ziriz_pipe2_exit', with: ['ziriz_pipe2_enter', 'ziriz_pipe_enter', 'ziriz_pipe_exit'], attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: 'calls written into pipes between processes of a pod (stdio servers started by pipe, shell pipelines)' },
   // after tp_sched_exec: a new pod's cgroup is keyed before its deny list is checked
   { object: 'tp_exec_deny', program: 'ziriz_exec_deny', attach: 'tp_btf', hook: 'exec-kill', feature: 'tp_btf', enforces: 'process.deny where LSM is unavailable (kill at exec)' },
   { object: 'tc_pod_egress', program: 'ziriz_tc_pod_egress', attach: 'tc-pod', hook: 'egress-tc', feature: 'tc', enforces: 'egress dropped at the pod veth' },
@@ -52,6 +51,7 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'tp_hold_guard', program: 'ziriz_hold_guard', attach: 'tp_btf', hook: 'tls-uprobes', feature: 'tp_btf', enforces: 'holds that cannot be undone from inside the pod (a SIGCONT to a held process kills it)' },
   { object: 'cgroup_skb_escape', program: 'ziriz_escape_drop', attach: 'cgroup-root', hook: 'tls-uprobes', feature: 'cgroup_skb', enforces: 'a plaintext call resumed by another process is dropped before it leaves the pod' },
   { object: 'tp_blind_flows', program: 'ziriz_blind_flow', attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: "inbound rules for calls from a protected pod's processes ziriz cannot see (their connections are judged as an unprotected caller's)" },
+  { object: 'tp_unseen_streams', program: 'ziriz_unseen_read_exit', with: ['ziriz_unseen_read_enter', 'ziriz_unseen_recvfrom_enter', 'ziriz_unseen_recvfrom_exit', 'ziriz_unseen_write', 'ziriz_unseen_writev', 'ziriz_unseen_sendto', 'ziriz_unseen_sendmsg', 'ziriz_unseen_splice', 'ziriz_unseen_vmsplice', 'ziriz_unseen_tee', 'ziriz_unseen_sendfile'], attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: "calls written into a pod's pipes and Unix sockets where no probe sees (programs ziriz cannot see; splice, vmsplice, tee, sendfile), judged as they are read" },
   { object: 'uprobe_ssl_read', program: 'ziriz_recv_ssl_read_ret', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'inbound rules (calls a server receives)' },
 ];
 

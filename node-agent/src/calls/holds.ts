@@ -70,6 +70,7 @@ const WHY_TEXT: Readonly<Record<number, string>> = {
   [HoldWhy.BODY]: 'body split over writes or beyond the kernel capture',
   [HoldWhy.JSON]: 'JSON spelled ambiguously (escapes, case-variant or repeated keys, batch, control bytes)',
   [HoldWhy.CONN]: 'a message in progress',
+  [HoldWhy.LINES]: 'a line stream write that is not one whole JSON message',
 };
 
 function unparsable(problem: string, rec: DataRecord): Judged {
@@ -235,9 +236,9 @@ export class HoldManager {
   }
 
   /**
-   * Connections whose first bytes cannot start a message (opaque.ts): their
-   * writes are judged line by line as JSON-RPC only. Null: not opaque, judge
-   * the bytes as a message stream.
+   * Connections whose first bytes cannot start a message (opaque.ts), and
+   * line streams (HoldWhy.LINES): their writes are judged line by line as
+   * JSON-RPC only. Null: not opaque, judge the bytes as a message stream.
    */
   private readonly opaque = new Set<string>();
   /** Connections with a message in progress in `streams` (their next bytes continue it). */
@@ -245,7 +246,8 @@ export class HoldManager {
 
   private opaqueJudged(key: string, rec: DataRecord, data: Buffer, judge: Judge): Judged[] | null {
     if (!this.opaque.has(key)) {
-      if (this.pending.has(key) || this.streams.isFramed(key) || mayStartMessage(data)) return null;
+      // A line stream (a stdio server's stdin, a Unix socket of the pod) is read as its readers do: line by line.
+      if (this.pending.has(key) || this.streams.isFramed(key) || (rec.why !== HoldWhy.LINES && mayStartMessage(data))) return null;
       if (this.opaque.size >= 65536) this.opaque.clear();
       this.opaque.add(key);
     }

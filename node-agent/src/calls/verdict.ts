@@ -15,6 +15,7 @@ const SOURCES: Readonly<Record<DataSource, string>> = {
   [DataSource.SSL_WRITE]: 'SSL_write', [DataSource.SSL_READ]: 'SSL_read', [DataSource.GNUTLS_SEND]: 'gnutls_record_send',
   [DataSource.GNUTLS_RECV]: 'gnutls_record_recv', [DataSource.SYS_WRITE]: 'write', [DataSource.SYS_READ]: 'read', [DataSource.EXEC]: 'exec',
   [DataSource.SYS_WRITEV]: 'writev', [DataSource.GO_TLS_WRITE]: 'crypto/tls.(*Conn).Write', [DataSource.GO_TLS_READ]: 'crypto/tls.(*Conn).Read',
+  [DataSource.UNSEEN_READ]: 'read (written by a program no probe sees)',
 };
 
 const REASONS: Readonly<Record<Call['kind'], readonly [VerdictReason, VerdictReason]>> = {

@@ -59,6 +59,8 @@ describe('node agent: the caller of a received call (calls/caller.ts)', () => {
       ['SYS_WRITEV', false],
       ['GO_TLS_WRITE', false],
       ['GO_TLS_READ', true],
+      // Read from a stream written where no probe sees: judged by the writer's pod's own (outbound) rules.
+      ['UNSEEN_READ', false],
     ];
     it('has a row for every DataSource', () => {
       expect(rows.map(([n]) => n).sort()).to.deep.equal(Object.keys(DataSource).sort());
