@@ -39,6 +39,8 @@ export interface StoryReport {
   readonly steps: readonly StepResult[];
   /** The server's log: every tool/API call that actually ran. */
   readonly ran: readonly { what: string; detail: unknown }[];
+  /** What the stdio MCP server the agent started ran. */
+  readonly stdioRan: readonly { what: string; detail: unknown }[];
   readonly protectedCondition: string;
   /** Its message: hooks, policies, and which programs' calls ziriz sees. */
   readonly protectedMessage: string;
@@ -55,6 +57,8 @@ export function storySteps(dbIp: string): StoryStep[] {
     { caller: 'agent', title: 'MCP tools/call get_customer {id: 1}', command: { op: 'mcp', tool: 'get_customer', args: { id: 1 } }, expect: 'allowed' },
     { caller: 'agent', title: 'MCP tools/call get_all_customers {filter: "none"}', command: { op: 'mcp', tool: 'get_all_customers', args: { filter: 'none' } }, expect: 'blocked', event: 'ToolCallBlocked' },
     { caller: 'agent', title: 'POST /api/v2/customers?limit=100000', command: { op: 'http', method: 'POST', path: '/api/v2/customers?limit=100000' }, expect: 'blocked', event: 'HTTPRequestBlocked' },
+    { caller: 'agent', title: 'stdio MCP server the agent starts (its child, in its pod): tools/call get_customer {id: 1}', command: { op: 'mcp-stdio', tool: 'get_customer', args: { id: 1 } }, expect: 'allowed' },
+    { caller: 'agent', title: 'stdio MCP server the agent starts (its child, in its pod): tools/call get_all_customers {filter: "none"}', command: { op: 'mcp-stdio', tool: 'get_all_customers', args: { filter: 'none' } }, expect: 'blocked', event: 'ToolCallBlocked' },
     { caller: 'agent', title: `connect ${dbIp}:5432 (customers-db, outside the policy)`, command: { op: 'connect', host: dbIp, port: 5432 }, expect: 'blocked', event: 'EgressBlocked' },
     { caller: 'batch', title: 'batch-export (not protected): MCP tools/call get_customer {id: 1}', command: { op: 'mcp', tool: 'get_customer', args: { id: 1 } }, expect: 'allowed' },
     { caller: 'batch', title: 'batch-export (not protected): MCP tools/call delete_customer {id: 2}', command: { op: 'mcp', tool: 'delete_customer', args: { id: 2 } }, expect: 'blocked', event: 'ToolCallBlocked' },
@@ -68,7 +72,8 @@ interface ToolResult { isError?: boolean; content?: { text?: string }[] }
 export function observe(cmd: Record<string, unknown>, a: Answer | undefined): { observed: Expect | 'error'; detail: string } {
   if (!a) return { observed: 'error', detail: 'no answer from the agent' };
   switch (cmd.op) {
-    case 'mcp': {
+    case 'mcp':
+    case 'mcp-stdio': {
       if (!a.ok) return { observed: 'blocked', detail: `error: ${a.error ?? ''}` };
       const r = a.result as ToolResult;
       const text = (r.content ?? []).map((c) => c.text ?? '').join('');
@@ -100,6 +105,12 @@ export async function runAgent(cluster: LocalCluster, pod: string, commands: rea
 export async function serverLog(cluster: LocalCluster, pod: string): Promise<{ what: string; detail: unknown }[]> {
   const out = (await cluster.kubectl(['logs', '-n', STORY_NS, pod])).stdout;
   return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { what: string; detail: unknown });
+}
+
+/** What the stdio MCP server the agent started ran (its record, in the agent's container). */
+export async function stdioLog(cluster: LocalCluster, pod: string): Promise<{ what: string; detail: unknown }[]> {
+  const out = await cluster.kubectl(['exec', '-n', STORY_NS, pod, '-c', 'agent', '--', '/bin/sh', '-c', 'cat /tmp/ziriz-stdio-ran.jsonl 2>/dev/null || true']);
+  return out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { what: string; detail: unknown });
 }
 
 export interface EventJson { reason?: string; type?: string; note?: string; regarding?: { name?: string } }
@@ -163,11 +174,12 @@ export async function playStory(cluster: LocalCluster, say: Say, scene: Scene): 
   const answers = [...agentAnswers, ...batchAnswers];
   const ordered = [...mine('agent'), ...mine('batch')];
   const ran = await serverLog(cluster, scene.mcp.name);
+  const stdioRan = await stdioLog(cluster, scene.agent.name);
   const reasons = (who: StoryStep['caller']): string[] => mine(who).flatMap((s) => (s.event ? [s.event] : []));
   const [agentEvents, serverEvents] = await Promise.all([eventsFor(cluster, scene.agent.name, reasons('agent')), eventsFor(cluster, scene.mcp.name, reasons('batch'))]);
   const results = ordered.map((s, i): StepResult => {
     const { observed, detail } = observe(s.command, answers[i]);
-    const ranIt = s.command.op === 'mcp' ? ran.some((r) => r.what === s.command.tool) : s.command.op === 'http' ? ran.some((r) => r.what === 'rest' && JSON.stringify(r.detail).includes('100000')) : false;
+    const ranIt = s.command.op === 'mcp' ? ran.some((r) => r.what === s.command.tool) : s.command.op === 'mcp-stdio' ? stdioRan.some((r) => r.what === s.command.tool) : s.command.op === 'http' ? ran.some((r) => r.what === 'rest' && JSON.stringify(r.detail).includes('100000')) : false;
     const events = s.caller === 'agent' ? agentEvents : serverEvents;
     const eventSeen = s.event === undefined || events.some((e) => e.reason === s.event && (s.caller === 'agent' || (e.note ?? '').includes(String(s.command.tool))));
     const ok = observed === s.expect && eventSeen && (s.expect === 'allowed' || !ranIt);
@@ -183,7 +195,7 @@ export async function playStory(cluster: LocalCluster, say: Say, scene: Scene): 
   const unexpectedBlocks = [...unexpected(agentEvents, reasons('agent')), ...unexpected(serverEvents, reasons('batch'))];
   const ok = results.every((r) => r.ok) && now === 'True' && unexpectedBlocks.length === 0;
   return {
-    agentPod: scene.agent.name, batchPod: scene.batch.name, serverPod: scene.mcp.name, steps: results, ran, protectedCondition: now, protectedMessage: message,
+    agentPod: scene.agent.name, batchPod: scene.batch.name, serverPod: scene.mcp.name, steps: results, ran, stdioRan, protectedCondition: now, protectedMessage: message,
     describeLines: describeHighlights(describe), serverDescribeLines: describeHighlights(serverDescribe), unexpectedBlocks, ok,
   };
 }
@@ -197,6 +209,7 @@ export function formatReport(r: StoryReport): string {
     if (s.event) lines.push(`        Warning Event ${s.event} on the ${s.caller === 'agent' ? 'agent' : 'server'} pod: ${s.eventSeen ? 'recorded' : 'MISSING'}`);
   }
   lines.push('', `What the MCP server actually ran (its log): ${r.ran.map((x) => x.what).join(', ') || 'nothing'}`);
+  lines.push(`What the agent's stdio MCP server actually ran (its record): ${r.stdioRan.map((x) => x.what).join(', ') || 'nothing'}`);
   lines.push('', `kubectl describe pod -n ${STORY_NS} ${r.agentPod}   (relevant lines)`);
   for (const l of r.describeLines) lines.push(`  ${l}`);
   lines.push('', `kubectl describe pod -n ${STORY_NS} ${r.serverPod}   (relevant lines)`);

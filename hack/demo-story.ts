@@ -8,12 +8,15 @@
  *   1. calls get_customer {id: 1}                          -> allowed
  *   2. calls get_all_customers {filter: "none"}            -> blocked before it runs
  *   3. POST /api/v2/customers?limit=100000                 -> blocked before it runs
- *   4. connects to the customers-db pod (not in its policy) -> EPERM
+ *   4. starts a stdio MCP server as its child (customer-mcp-stdio.js, in its
+ *      pod) and calls get_customer {id: 1}                  -> allowed
+ *   5. ... and get_all_customers {filter: "none"}          -> blocked before it runs
+ *   6. connects to the customers-db pod (not in its policy) -> EPERM
  * and a batch job `batch-export` that ziriz does not protect calls the same
  * server, whose AgentPolicy payments/customers-inbound says what callers
  * like it may call (judged at the server's SSL_read):
- *   5. get_customer {id: 1}                                -> allowed
- *   6. delete_customer {id: 2}                             -> blocked before it runs
+ *   7. get_customer {id: 1}                                -> allowed
+ *   8. delete_customer {id: 2}                             -> blocked before it runs
  * The server's own log (one line per executed tool/API call) proves what ran.
  * Pod traffic stays inside the node's pod network (10.244.0.0/24).
  */

@@ -5,6 +5,9 @@
  *   {"op":"http","method":"POST","path":"/api/v2/customers?limit=10"}   REST (fetch)
  *   {"op":"a2a","method":"message/send"}                  A2A JSON-RPC (fetch)
  *   {"op":"connect","host":"10.244.0.9","port":8080}      a TCP connection attempt
+ *   {"op":"mcp-stdio","tool":"get_customer","args":{"id":1}}   MCP tools/call to a stdio server it starts as
+ *       its child (customer-mcp-stdio.js, official SDK's StdioClientTransport; what it runs is appended to
+ *       $STDIO_SIDE_EFFECTS, default /tmp/ziriz-stdio-ran.jsonl)
  * SERVER_URL is the server's base URL (https://... uses NODE_EXTRA_CA_CERTS to
  * trust it). AGENT_MCP_TRANSPORT: "ws" speaks MCP over WebSocket (the SDK's
  * WebSocketClientTransport on Node's WebSocket, to /ws), "ws-deflate" the same
@@ -13,10 +16,13 @@
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WebSocket as WsWebSocket } from 'ws';
 
 const base = process.env.SERVER_URL ?? 'https://127.0.0.1:8443';
@@ -27,6 +33,19 @@ async function mcpClient(): Promise<Client> {
   const c = new Client({ name: 'gpt-orchestrator', version: '1.0.0' });
   await c.connect(mcpTransport(process.env.AGENT_MCP_TRANSPORT ?? 'http'));
   mcp = c;
+  return c;
+}
+
+let stdio: Client | undefined;
+
+/** The stdio MCP server, started once as this process's child. */
+async function stdioClient(): Promise<Client> {
+  if (stdio) return stdio;
+  const c = new Client({ name: 'gpt-orchestrator', version: '1.0.0' });
+  const server = join(dirname(fileURLToPath(import.meta.url)), 'customer-mcp-stdio.js');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', SIDE_EFFECTS: process.env.STDIO_SIDE_EFFECTS ?? '/tmp/ziriz-stdio-ran.jsonl' };
+  await c.connect(new StdioClientTransport({ command: process.execPath, args: [server], env }));
+  stdio = c;
   return c;
 }
 
@@ -47,15 +66,16 @@ function mcpTransport(kind: string): Transport {
 }
 
 type Command =
-  | { op: 'mcp'; tool: string; args?: Record<string, unknown> }
+  | { op: 'mcp' | 'mcp-stdio'; tool: string; args?: Record<string, unknown> }
   | { op: 'http'; method: string; path: string; body?: string }
   | { op: 'a2a'; method: string }
   | { op: 'connect'; host: string; port: number };
 
 async function run(cmd: Command): Promise<unknown> {
   switch (cmd.op) {
-    case 'mcp': {
-      const c = await mcpClient();
+    case 'mcp':
+    case 'mcp-stdio': {
+      const c = cmd.op === 'mcp' ? await mcpClient() : await stdioClient();
       const r = await c.callTool({ name: cmd.tool, arguments: cmd.args ?? {} });
       return { isError: r.isError === true, content: r.content };
     }
@@ -95,4 +115,4 @@ lines.on('line', (line) => {
     process.stdout.write(`${JSON.stringify(out)}\n`);
   });
 });
-lines.on('close', () => { void chain.then(() => mcp?.close()).then(() => process.exit(0)); });
+lines.on('close', () => { void chain.then(() => Promise.all([mcp?.close(), stdio?.close()])).then(() => process.exit(0)); });

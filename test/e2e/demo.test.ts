@@ -19,6 +19,7 @@ import { waitFor } from '../../hack/cluster/wait.js';
 import { quiet } from '../../hack/demo-progress.js';
 import { deleteStory } from '../../hack/demo-story.js';
 import { sharedCluster } from '../support/cluster-fixture.js';
+import { covers } from '../support/coverage.js';
 
 describe('e2e: the demo story on the local cluster (hack/demo)', function () {
   this.timeout(900_000);
@@ -97,6 +98,19 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
     expect(s.observed).to.equal('blocked');
     expect(s.detail).to.include('EPERM');
     expect(story().describeLines.some((l) => /Warning\s+EgressBlocked/.test(l))).to.equal(true);
+  });
+
+  it('judges calls to a stdio MCP server the agent starts in its pod: get_customer runs, get_all_customers {filter: "none"} never does, the Event names the server', async () => {
+    covers('Node (its OpenSSL)', 'stdio child', 'TS SDK client and server in a pod of the local cluster');
+    const allowed = story().steps.find((x) => x.title.startsWith('stdio') && x.title.includes('get_customer'));
+    const denied = story().steps.find((x) => x.title.startsWith('stdio') && x.title.includes('get_all_customers'));
+    expect(allowed?.observed).to.equal('allowed');
+    expect(allowed?.detail).to.include('Ada');
+    expect(denied?.observed).to.equal('blocked');
+    // The stdio server's own record, in the agent's container: what ran.
+    expect(story().stdioRan.map((r) => r.what)).to.deep.equal(['get_customer']);
+    const notes = (await podEvents(cluster!, story().agentPod, 'Warning')).filter((e) => e.reason === 'ToolCallBlocked').map((e) => e.note ?? '');
+    expect(notes.some((n) => /get_all_customers to stdio server node customer-mcp-stdio\.js \(pid \d+\)/.test(n)), notes.join('\n')).to.equal(true);
   });
 
   it('lets a batch job ziriz does not protect call get_customer on the protected server', () => {
