@@ -61,27 +61,16 @@ struct {
 static __always_inline __u64 zline_reader_key(struct file *f)
 {
 	__u64 key = zstdio_key(f);
-	__u16 mode;
 	struct socket *sock;
-	struct sock *sk, *peer;
 
 	if (!key || zstream_outside(key))
 		return 0;
-	mode = BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT;
-	if (mode == ZIRIZ_S_IFIFO)
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & ZIRIZ_S_IFMT) == ZIRIZ_S_IFIFO)
 		return key;
 	sock = BPF_CORE_READ(f, private_data);
 	if (!sock || BPF_CORE_READ(sock, type) != ZIRIZ_SOCK_STREAM)
 		return 0;
-	sk = BPF_CORE_READ(sock, sk);
-	peer = sk ? BPF_CORE_READ((struct unix_sock *)sk, peer) : NULL;
-	return peer ? BPF_CORE_READ(peer, sk_socket, file, f_inode, i_ino) : 0;
-}
-
-/* The key of `f` as its reader sees it: a pipe's, FIFO's or Unix stream socket's own. */
-static __always_inline __u64 zline_own_key(struct file *f)
-{
-	return f ? zstdio_key(f) : 0;
+	return zunix_peer_ino(BPF_CORE_READ(sock, sk));
 }
 
 /* Mark the stream behind `fd` as written unseen by the current process of a protected pod (`blind_only`: only when it is in ziriz_blind). */
@@ -107,58 +96,26 @@ static __always_inline int zmark_unseen(int fd, int blind_only)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int ziriz_unseen_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[0], 1);
-}
+/* A mark program on syscall `sc`, whose argument `arg` is the descriptor written to (`blind_only`: see zmark_unseen). */
+#define ZUNSEEN_MARK(name, sc, arg, blind_only)				\
+	SEC("tracepoint/syscalls/sys_enter_" #sc)			\
+	int name(struct trace_event_raw_sys_enter *ctx)			\
+	{								\
+		return zmark_unseen((int)ctx->args[arg], blind_only);	\
+	}
 
-SEC("tracepoint/syscalls/sys_enter_writev")
-int ziriz_unseen_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[0], 1);
-}
+/* Written by a process ziriz cannot see. */
+ZUNSEEN_MARK(ziriz_unseen_write, write, 0, 1)
+ZUNSEEN_MARK(ziriz_unseen_writev, writev, 0, 1)
+ZUNSEEN_MARK(ziriz_unseen_sendto, sendto, 0, 1)
+ZUNSEEN_MARK(ziriz_unseen_sendmsg, sendmsg, 0, 1)
+/* No probe is on these, whoever calls them: splice(fd_in, off_in, fd_out, ...), vmsplice(fd, ...), tee(fd_in, fd_out, ...), sendfile(out_fd, in_fd, ...). */
+ZUNSEEN_MARK(ziriz_unseen_splice, splice, 2, 0)
+ZUNSEEN_MARK(ziriz_unseen_vmsplice, vmsplice, 0, 0)
+ZUNSEEN_MARK(ziriz_unseen_tee, tee, 1, 0)
+ZUNSEEN_MARK(ziriz_unseen_sendfile, sendfile64, 0, 0)
 
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int ziriz_unseen_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[0], 1);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int ziriz_unseen_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[0], 1);
-}
-
-/* splice(fd_in, off_in, fd_out, ...): no probe is on it, whoever calls it. */
-SEC("tracepoint/syscalls/sys_enter_splice")
-int ziriz_unseen_splice(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[2], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_vmsplice")
-int ziriz_unseen_vmsplice(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[0], 0);
-}
-
-/* tee(fd_in, fd_out, ...) */
-SEC("tracepoint/syscalls/sys_enter_tee")
-int ziriz_unseen_tee(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[1], 0);
-}
-
-/* sendfile(out_fd, in_fd, ...) */
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int ziriz_unseen_sendfile(struct trace_event_raw_sys_enter *ctx)
-{
-	return zmark_unseen((int)ctx->args[0], 0);
-}
-
-/* read(fd, buf, count), recvfrom(fd, buf, len, ...): note a read of a marked stream. */
+/* A read (read, recvfrom) into `buf` from `fd`: noted when its stream is marked. */
 static __always_inline int zunseen_read_enter(int fd, __u64 buf)
 {
 	struct zunseen_read r = { .buf = buf, .fd = fd };
@@ -167,7 +124,7 @@ static __always_inline int zunseen_read_enter(int fd, __u64 buf)
 
 	if (!ziriz_unseen_any || !buf)
 		return 0;
-	r.key = zline_own_key(zfd_file(fd));
+	r.key = zstdio_key(zfd_file(fd));
 	m = r.key ? bpf_map_lookup_elem(&ziriz_unseen_streams, &r.key) : NULL;
 	if (!m)
 		return 0;
@@ -203,6 +160,12 @@ static __always_inline int zunseen_read_exit(long ret)
 	return zcall_judge(ZIRIZ_SRC_UNSEEN_READ, &c, (const void *)r.buf, ret, &r.mark.id, r.mark.cgid, &vw, NULL);
 }
 
+/*
+ * read(fd, buf, count) and recvfrom(fd, buf, len, ...) have the same first
+ * arguments: one program each for entry and exit, attached by the agent to
+ * both system calls (node-agent/src/bpf/programs.ts `alsoAt`), so the judge
+ * is loaded once.
+ */
 SEC("tracepoint/syscalls/sys_enter_read")
 int ziriz_unseen_read_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -211,18 +174,6 @@ int ziriz_unseen_read_enter(struct trace_event_raw_sys_enter *ctx)
 
 SEC("tracepoint/syscalls/sys_exit_read")
 int ziriz_unseen_read_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return zunseen_read_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int ziriz_unseen_recvfrom_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return zunseen_read_enter((int)ctx->args[0], ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int ziriz_unseen_recvfrom_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return zunseen_read_exit(ctx->ret);
 }

@@ -167,6 +167,14 @@ static __always_inline void zstreams_mark_outside(void)
 	}
 }
 
+/* The inode number of the other end of Unix socket `sk` (the reader's key of a stream written here), or 0. */
+static __always_inline __u64 zunix_peer_ino(struct sock *sk)
+{
+	struct sock *peer = sk ? BPF_CORE_READ((struct unix_sock *)sk, peer) : NULL;
+
+	return peer ? BPF_CORE_READ(peer, sk_socket, file, f_inode, i_ino) : 0;
+}
+
 /*
  * Is the Unix stream socket `sk` (open as `f`) a line stream (not given
  * from outside: ziriz_outside), and which stdio server reads it (*child,
@@ -174,9 +182,7 @@ static __always_inline void zstreams_mark_outside(void)
  */
 static __always_inline int zunix_lines(struct file *f, struct sock *sk, __u32 *child)
 {
-	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-
-	*child = peer ? zstdio_child_of(BPF_CORE_READ(peer, sk_socket, file, f_inode, i_ino)) : 0;
+	*child = zstdio_child_of(zunix_peer_ino(sk));
 	return !zstream_outside(BPF_CORE_READ(f, f_inode, i_ino));
 }
 

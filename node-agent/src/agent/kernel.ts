@@ -96,6 +96,7 @@ export class NodeKernel {
       this.objects.set(spec.object, obj);
       if (spec.attach !== 'uprobe-process' && spec.attach !== 'tc-pod') {
         for (const program of [spec.program, ...(spec.with ?? [])]) this.attachNodeWide(spec, obj, program);
+        for (const [program, category, name] of spec.alsoAt ?? []) this.attachNodeWide(spec, obj, program, [category, name]);
       }
       this.hooks.add(spec.hook);
     } catch (e: unknown) {
@@ -109,13 +110,17 @@ export class NodeKernel {
     this.opts.log('error', 'program not attached', { program: spec.program, hook: spec.hook, error: why });
   }
 
-  /** Attach and pin a new link, then remove the links earlier agents pinned for this program. */
-  private attachNodeWide(spec: ProgramSpec, obj: BpfObject, program: string): void {
+  /**
+   * Attach and pin a new link (at its section's target, or at tracepoint
+   * `at`), then remove the links earlier agents pinned for this program there.
+   */
+  private attachNodeWide(spec: ProgramSpec, obj: BpfObject, program: string, at?: readonly [category: string, name: string]): void {
     const dir = join(this.opts.pinRoot, 'links');
-    // bpffs refuses '.' in names: <program>-<time>-<pid>
-    const stale = readdirSync(dir).filter((n) => n.startsWith(`${program}-`));
-    const link = spec.attach === 'cgroup-root' ? obj.attachCgroup(program, cgroupV2Root()) : obj.attach(program);
-    const name = `${program}-${Date.now()}-${process.pid}`;
+    // bpffs refuses '.' in names: <program>[+<tracepoint>]-<time>-<pid> ('+': no prefix of another program's links)
+    const where = at ? `${program}+${at[1]}` : program;
+    const stale = readdirSync(dir).filter((n) => n.startsWith(`${where}-`));
+    const link = at ? obj.attachTracepoint(program, at[0], at[1]) : spec.attach === 'cgroup-root' ? obj.attachCgroup(program, cgroupV2Root()) : obj.attach(program);
+    const name = `${where}-${Date.now()}-${process.pid}`;
     link.pin(join(dir, name));
     this.links.push(link);
     for (const old of stale) {

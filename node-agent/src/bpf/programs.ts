@@ -25,6 +25,8 @@ export interface ProgramSpec {
   readonly program: string;
   /** More programs of the same object attached with it (node-wide kinds): the hook needs all of them. */
   readonly with?: readonly string[];
+  /** Programs of the object attached to one more tracepoint each besides their section's ([program, category, name]): one program, loaded once, on several system calls. */
+  readonly alsoAt?: readonly (readonly [program: string, category: string, name: string])[];
   readonly attach: AttachKind;
   readonly hook: HookName;
   readonly feature: Feature;
@@ -51,7 +53,7 @@ export const NODE_PROGRAMS: readonly ProgramSpec[] = [
   { object: 'tp_hold_guard', program: 'ziriz_hold_guard', attach: 'tp_btf', hook: 'tls-uprobes', feature: 'tp_btf', enforces: 'holds that cannot be undone from inside the pod (a SIGCONT to a held process kills it)' },
   { object: 'cgroup_skb_escape', program: 'ziriz_escape_drop', attach: 'cgroup-root', hook: 'tls-uprobes', feature: 'cgroup_skb', enforces: 'a plaintext call resumed by another process is dropped before it leaves the pod' },
   { object: 'tp_blind_flows', program: 'ziriz_blind_flow', attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: "inbound rules for calls from a protected pod's processes ziriz cannot see (their connections are judged as an unprotected caller's)" },
-  { object: 'tp_unseen_streams', program: 'ziriz_unseen_read_exit', with: ['ziriz_unseen_read_enter', 'ziriz_unseen_recvfrom_enter', 'ziriz_unseen_recvfrom_exit', 'ziriz_unseen_write', 'ziriz_unseen_writev', 'ziriz_unseen_sendto', 'ziriz_unseen_sendmsg', 'ziriz_unseen_splice', 'ziriz_unseen_vmsplice', 'ziriz_unseen_tee', 'ziriz_unseen_sendfile'], attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: "calls written into a pod's pipes and Unix sockets where no probe sees (programs ziriz cannot see; splice, vmsplice, tee, sendfile), judged as they are read" },
+  { object: 'tp_unseen_streams', program: 'ziriz_unseen_read_exit', with: ['ziriz_unseen_read_enter', 'ziriz_unseen_write', 'ziriz_unseen_writev', 'ziriz_unseen_sendto', 'ziriz_unseen_sendmsg', 'ziriz_unseen_splice', 'ziriz_unseen_vmsplice', 'ziriz_unseen_tee', 'ziriz_unseen_sendfile'], alsoAt: [['ziriz_unseen_read_enter', 'syscalls', 'sys_enter_recvfrom'], ['ziriz_unseen_read_exit', 'syscalls', 'sys_exit_recvfrom']], attach: 'tracepoint', hook: 'tls-uprobes', feature: 'tracepoint', enforces: "calls written into a pod's pipes and Unix sockets where no probe sees (programs ziriz cannot see; splice, vmsplice, tee, sendfile), judged as they are read" },
   { object: 'uprobe_ssl_read', program: 'ziriz_recv_ssl_read_ret', attach: 'uprobe-process', hook: 'tls-uprobes', feature: 'send_signal', enforces: 'inbound rules (calls a server receives)' },
 ];
 
