@@ -209,10 +209,11 @@ export class HoldManager {
     const key = `${rec.hdr.pid}:${rec.conn}`;
     this.log('debug', 'held write', { pid: rec.hdr.pid, source: rec.source, conn: rec.conn.toString(16), child: rec.child, why: rec.why, kind: rec.callKind, len: rec.len, head: data.subarray(0, 1200).toString('latin1') });
     if (bytes.unread > 0 && (rec.callKind !== 0 || rec.why !== 0)) {
-      this.streams.forget(key);
+      this.forgetStream(key);
       return this.enforce(rec, held, bytes, [unparsable(`a write of ${rec.len} bytes is longer than the ${data.length} the agent reads back`, rec)], undefined);
     }
-    if (rec.why !== 0 && rec.why !== HoldWhy.CONN) {
+    // A line stream's every write is read line by line, the rest of a line started earlier included (its conn holds too).
+    if (this.opaque.has(key) || (rec.why !== 0 && rec.why !== HoldWhy.CONN)) {
       const opaque = this.opaqueJudged(key, rec, data, judge);
       if (opaque !== null) return this.enforce(rec, held, bytes, opaque, judge.caller);
     }
@@ -244,6 +245,14 @@ export class HoldManager {
   /** Connections with a message in progress in `streams` (their next bytes continue it). */
   private readonly pending = new Set<string>();
 
+  /** Opaque connections and line streams: the start of a line not ended yet (its message goes on in the next writes). */
+  private readonly partial = new Map<string, Buffer>();
+
+  private forgetStream(key: string): void {
+    this.streams.forget(key);
+    this.partial.delete(key);
+  }
+
   private opaqueJudged(key: string, rec: DataRecord, data: Buffer, judge: Judge): Judged[] | null {
     if (!this.opaque.has(key)) {
       // A line stream (a stdio server's stdin, a Unix socket of the pod) is read as its readers do: line by line.
@@ -251,17 +260,28 @@ export class HoldManager {
       if (this.opaque.size >= 65536) this.opaque.clear();
       this.opaque.add(key);
     }
+    // The line started in earlier writes, then this write: readers see them as one.
+    const prior = this.partial.get(key);
+    const all = prior ? Buffer.concat([prior, data]) : data;
+    this.forgetStream(key);
     const out: Judged[] = [];
     // Whole lines end at the last line end; a message started after it goes on in the next writes.
-    const cut = data.lastIndexOf(0x0a) + 1;
-    for (const line of jsonLines(data.subarray(0, cut))) {
+    const cut = all.lastIndexOf(0x0a) + 1;
+    for (const line of jsonLines(all.subarray(0, cut))) {
       const c = classifyBody(line);
       if (c.parsed) out.push(...judgeCalls(judge, c.calls));
       if (c.problem !== undefined && c.parsed) out.push(unparsable(c.problem, rec));
     }
-    const rest = data.subarray(cut);
+    const rest = all.subarray(cut);
     if (jsonLines(rest).length > 0) {
-      // Followed as a stream from here, its connection held until it ends (otherwise its end would pass unread).
+      if (rest.length > MAX_READ) {
+        this.pending.delete(key);
+        this.setConnHold(rec.conn, false);
+        return [...out, unparsable(`a line longer than ${MAX_READ} bytes`, rec)];
+      }
+      // Followed from here, its connection held until it ends (otherwise its end would pass unread).
+      if (this.partial.size >= 65536) this.partial.clear();
+      this.partial.set(key, Buffer.from(rest));
       const a = this.streams.push(key, rest);
       out.push(...judgeCalls(judge, a.calls));
       if (a.problem !== undefined) out.push(unparsable(a.problem, rec));
@@ -269,14 +289,18 @@ export class HoldManager {
         if (this.pending.size >= 65536) this.pending.clear();
         this.pending.add(key);
         out.push(...this.judgeUnfinished(key, rec.conn, a, judge, rest));
+        return out;
       }
     }
+    this.forgetStream(key);
+    this.pending.delete(key);
+    this.setConnHold(rec.conn, false);
     return out;
   }
 
   /** The held thread ran on before it was released: someone else resumed it (a sibling's SIGCONT, a tracer). */
   private escaped(rec: DataRecord, when: string): 'killed' {
-    this.streams.forget(`${rec.hdr.pid}:${rec.conn}`);
+    this.forgetStream(`${rec.hdr.pid}:${rec.conn}`);
     const j: Judged = { call: { kind: 'mcp', tool: '(held call)', arguments: {} }, v: { verdict: 'deny', policy: '', rule: HOLD_ESCAPED_RULE, ruleId: 0, reason: `HoldEscaped: the held process was resumed by another process ${when}; killed` } };
     const now = new Date();
     this.reports.push(() => { this.sink.verdict(callVerdict(rec, j.call, j.v, this.attribution, now, false)); });
@@ -355,7 +379,7 @@ export class HoldManager {
 
   /** A message judged before its end: forget its bytes, do not hold the rest of it. */
   private judgedEarly(key: string, conn: bigint, judged: Judged[]): Judged[] {
-    this.streams.forget(key);
+    this.forgetStream(key);
     this.pending.delete(key);
     this.setConnHold(conn, false);
     return judged;
