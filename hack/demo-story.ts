@@ -86,7 +86,8 @@ export const INBOUND_POLICY = {
   },
 } as const;
 
-function deployment(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}): Record<string, unknown> {
+/** A one-replica Deployment of the story (label app: name; `annotations` on the pod template). */
+export function deployment(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}): Record<string, unknown> {
   return {
     apiVersion: 'apps/v1', kind: 'Deployment',
     metadata: { name, namespace: STORY_NS, labels: { app: name } },

@@ -9,7 +9,11 @@
  * the ziriz.io/protected condition. Then a batch job ziriz does not protect
  * calls the same server: its delete_customer is stopped at the server's
  * SSL_read by the server's inbound rules, reported on the server's pod.
- * Pod traffic stays in the pod network.
+ * Then the same rules for Go programs (go-scene.ts: the official Go MCP SDK,
+ * static builds with symbols and stripped): a protected Go agent calling the
+ * Node server (HTTP/1.1) and a Go server (HTTP/2), an unprotected Go client
+ * judged at the Go server's crypto/tls Read, and a Go stdio server started
+ * by the Go agent; and audit mode. Pod traffic stays in the pod network.
  */
 import { expect } from 'chai';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
@@ -20,6 +24,7 @@ import { quiet } from '../../hack/demo-progress.js';
 import { deleteStory } from '../../hack/demo-story.js';
 import { sharedCluster } from '../support/cluster-fixture.js';
 import { covers } from '../support/coverage.js';
+import { GO_BIN, GO_BIN_STRIPPED, GO_IMAGE_SET, goClient, goStdio, setGoScene, type GoScene } from './go-scene.js';
 
 describe('e2e: the demo story on the local cluster (hack/demo)', function () {
   this.timeout(900_000);
@@ -133,6 +138,87 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
   it('blocks nothing else, and the report says every verdict is as expected', () => {
     expect(story().unexpectedBlocks).to.deep.equal([]);
     expect(story().ok).to.equal(true);
+  });
+
+  describe('Go agents and servers (the official Go MCP SDK; a build with symbols and a stripped one, both static)', () => {
+    const CALLS = ['get_customer={"id":1}', 'delete_customer={"id":9}', 'get_all_customers={"filter":"none"}', 'get_all_customers={"filter":"vip"}'];
+    let go: GoScene | undefined;
+
+    before(async () => {
+      const c = cluster!;
+      await buildImages(quiet, GO_IMAGE_SET);
+      await loadImages(c, quiet, GO_IMAGE_SET);
+      go = await setGoScene(c, scene!.mcp.ip);
+    });
+
+    function goScene(): GoScene {
+      if (!go) throw new Error('the Go scene was not set');
+      return go;
+    }
+
+    /** The blocked calls' Events on `pod` that name `tool` (waits up to 30 s for them). */
+    async function blockedEvents(pod: string, tools: readonly string[]): Promise<string[]> {
+      const notes = async (): Promise<string[]> => (await podEvents(cluster!, pod, 'Warning')).filter((e) => e.reason === 'ToolCallBlocked').map((e) => e.note ?? '');
+      return waitFor(`ToolCallBlocked Events for ${tools.join(', ')} on ${pod}`, async () => {
+        const n = await notes();
+        return tools.every((t) => n.some((x) => x.includes(t))) ? n : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 }).catch(notes);
+    }
+
+    it("says in the Go agent's condition that it sees the Go program's calls through Go crypto/tls", async () => {
+      const message = (await cluster!.kubectl(['get', 'pod', '-n', 'payments', goScene().agent.name, '-o', 'jsonpath={.status.conditions[?(@.type=="ziriz.io/protected")].message}'])).stdout;
+      expect(message).to.match(/calls seen in go: go-mcp \([^)]*Go crypto\/tls/);
+      expect(message).to.not.include('NOT seen');
+    });
+
+    for (const [build, bin] of [['with symbols', GO_BIN], ['stripped', GO_BIN_STRIPPED]] as const) {
+      it(`a protected Go agent (${build}) calling the Node server over HTTPS: denied calls never run, allowed ones do, each block an Event`, async () => {
+        covers('Go (crypto/tls, own syscalls)', 'HTTP/1.1', 'Go SDK client, symbols and stripped, in a pod of the local cluster');
+        const c = cluster!;
+        const before = (await serverLog(c, scene!.mcp.name)).length;
+        const out = await goClient(c, goScene().agent.name, bin, 'https://customer-mcp:8443/mcp', '/ca/ca.crt', CALLS);
+        expect(out.map((o) => [o.tool, o.ok])).to.deep.equal([['get_customer', true], ['delete_customer', false], ['get_all_customers', false], ['get_all_customers', true]]);
+        expect(out[0]?.text).to.include('Ada');
+        const ran = (await serverLog(c, scene!.mcp.name)).slice(before);
+        expect(ran.map((r) => [r.what, r.detail])).to.deep.equal([['get_customer', { id: 1 }], ['get_all_customers', { filter: 'vip' }]]);
+        const notes = await blockedEvents(goScene().agent.name, ['delete_customer', 'get_all_customers']);
+        expect(notes.some((n) => n.includes('delete_customer')), notes.join('\n')).to.equal(true);
+      });
+    }
+
+    it('a protected Go agent calling the Go server (HTTP/2 by ALPN): judged once, by its own policy; the server runs only what it allows', async () => {
+      covers('Go (crypto/tls, own syscalls)', 'HTTP/2', 'Go SDK client to Go SDK server in pods of the local cluster');
+      const c = cluster!;
+      const g = goScene();
+      const before = (await serverLog(c, g.server.name)).length;
+      const out = await goClient(c, g.agent.name, GO_BIN_STRIPPED, 'https://go-customer-mcp:8443/mcp', '/go-ca/ca.crt', CALLS);
+      expect(out.map((o) => [o.tool, o.ok])).to.deep.equal([['get_customer', true], ['delete_customer', false], ['get_all_customers', false], ['get_all_customers', true]]);
+      expect((await serverLog(c, g.server.name)).slice(before).map((r) => r.what)).to.deep.equal(['get_customer', 'get_all_customers']);
+      // D10: the agent's own node agent judged it; the server's inbound rules did not judge it again.
+      const onServer = (await podEvents(c, g.server.name, 'Warning')).filter((e) => (e.note ?? '').includes(g.agent.name));
+      expect(onServer).to.deep.equal([]);
+    });
+
+    it("an unprotected Go client calling the protected Go server (stripped, its crypto/tls Read probed): delete_customer never runs, the Event on the server's pod names the caller", async () => {
+      covers('Go (crypto/tls, own syscalls)', 'server side', 'Go SDK server (stripped) in a pod of the local cluster');
+      const c = cluster!;
+      const g = goScene();
+      const before = (await serverLog(c, g.server.name)).length;
+      const out = await goClient(c, g.batch.name, GO_BIN_STRIPPED, 'https://go-customer-mcp:8443/mcp', '/go-ca/ca.crt', ['get_customer={"id":1}', 'delete_customer={"id":2}']);
+      expect(out.map((o) => [o.tool, o.ok])).to.deep.equal([['get_customer', true], ['delete_customer', false]]);
+      expect((await serverLog(c, g.server.name)).slice(before).map((r) => r.what)).to.deep.equal(['get_customer']);
+      const notes = await blockedEvents(g.server.name, ['delete_customer']);
+      expect(notes.some((n) => new RegExp(`delete_customer to go-customer-mcp:8443 from payments/${g.batch.name} \\(10\\.244\\.`).test(n)), notes.join('\n')).to.equal(true);
+    });
+
+    it('a protected Go agent starting the Go SDK stdio server as its child: get_customer runs, get_all_customers {filter: "none"} never does', async () => {
+      covers('Go (crypto/tls, own syscalls)', 'stdio child', 'Go SDK client and stdio server in a pod of the local cluster');
+      const r = await goStdio(cluster!, goScene().agent.name, ['get_customer={"id":1}', 'get_all_customers={"filter":"none"}']);
+      expect(r.outcomes.map((o) => [o.tool, o.ok])).to.deep.equal([['get_customer', true], ['get_all_customers', false]]);
+      expect(r.ran).to.deep.equal(['get_customer']);
+      const notes = await blockedEvents(goScene().agent.name, ['to stdio server go-mcp-stripped']);
+      expect(notes.some((n) => n.includes('get_all_customers to stdio server go-mcp-stripped stdio-server')), notes.join('\n')).to.equal(true);
+    });
   });
 
   describe('audit mode (what kustomize/overlays/audit sets: ZIRIZ_MODE=audit on the node agents)', () => {

@@ -20,6 +20,9 @@
 //	  stdin and stdout are pipes) and calls the tools as "client" does.
 //	go-mcp stdio-server SIDE_EFFECTS
 //	  the same tools over stdio (StdioTransport).
+//	go-mcp idle
+//	  waits for SIGTERM or SIGINT (a pod's main process; the tests run the
+//	  client in the pod with kubectl exec).
 package main
 
 import (
@@ -32,9 +35,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -55,6 +60,10 @@ func main() {
 		stdioClient(os.Args[2:])
 	case "stdio-server":
 		stdioServer(os.Args[2:])
+	case "idle":
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+		<-stop
 	default:
 		fail("unknown mode " + os.Args[1])
 	}
