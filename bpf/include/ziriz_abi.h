@@ -53,7 +53,8 @@ enum ziriz_counter {
 	ZIRIZ_CNT_ESCAPE_STOPPED = 16, /* a process whose hold was undone reached a call probe: killed before its send */
 	ZIRIZ_CNT_ESCAPE_DROPPED = 17, /* packets of a connection whose held write was undone: dropped at cgroup egress */
 	ZIRIZ_CNT_REPORT_LIMITED = 18, /* a report-only record over its pod's budget: not written */
-	ZIRIZ_CNT__MAX = 19,
+	ZIRIZ_CNT_HOLD_TWICE = 19,   /* a second probe on the instruction that already held this thread: not held again */
+	ZIRIZ_CNT__MAX = 20,
 };
 
 /* ---- identity: map ziriz_identity, key = cgroup v2 id (__u64) ---------- */

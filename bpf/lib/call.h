@@ -867,8 +867,20 @@ static __always_inline int zhold_current(__u64 ktime_ns, __u64 conn, __u64 buf, 
 		return -1;
 	}
 	old = bpf_map_lookup_elem(&ziriz_holds, &tgid);
-	if (old)
+	if (old) {
+		/*
+		 * This thread's own hold, not judged yet: it cannot have run since
+		 * (it stops on its way back to user code), so this is a second probe
+		 * on the same instruction in the same trap (a link being replaced
+		 * after exec, a pinned one adopted and attached again). One call,
+		 * one hold, one record.
+		 */
+		if (old->tid == (__u32)pid_tgid && old->buf == buf && old->conn == conn) {
+			zcount(ZIRIZ_CNT_HOLD_TWICE);
+			return -1;
+		}
 		h.count = old->count + 1;
+	}
 	if (bpf_map_update_elem(&ziriz_holds, &tgid, &h, BPF_ANY) < 0)
 		zcount(ZIRIZ_CNT_MAP_FULL);
 	if (bpf_send_signal(ZIRIZ_SIGSTOP) < 0) {

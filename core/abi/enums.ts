@@ -35,7 +35,8 @@ export const Counter = {
   ESCAPE_STOPPED: 16,
   ESCAPE_DROPPED: 17,
   REPORT_LIMITED: 18,
-  _MAX: 19,
+  HOLD_TWICE: 19,
+  _MAX: 20,
 } as const;
 export type Counter = (typeof Counter)[keyof typeof Counter];
 

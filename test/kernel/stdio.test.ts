@@ -133,10 +133,35 @@ describe('kernel: stdio MCP servers started by a protected agent (official SDKs:
     const read = readFileSync(out, 'utf8');
     expect(read).to.not.include('delete_customer');
     expect(read).to.match(/"name":"ZIRIZ_DENIED___"/);
-    // At least one Event, every one the denied call (the writer's write is sometimes reported twice: noted in issue 15).
+    // One Event for the one write. (The writer is forked by sh and probed, then execs cat: its probes are
+    // attached again while the old links are still being destroyed; both fired, and the call was held and
+    // reported twice until zhold_current refused a second hold of a thread in the same trap.)
     const reasons = rig.verdicts.slice(vBefore).map((v) => `${v.reason} ${v.target.replace(/ to .*$/, '')}`);
-    expect(reasons).to.not.be.empty;
-    expect(new Set(reasons)).to.deep.equal(new Set(['ToolCallBlocked tools/call delete_customer']));
+    expect(reasons).to.deep.equal(['ToolCallBlocked tools/call delete_customer']);
+  });
+
+  it('a write whose probe is on twice (links replaced, two agents) is held once and reported once', async () => {
+    const out = join(dir, 'twice-read.json');
+    // Python waits for a line, then writes the denied call into a pipe to cat (its child, in the pod).
+    const script = `import subprocess, sys\nsys.stdin.readline()\np = subprocess.Popen(['cat'], stdin=subprocess.PIPE, stdout=open(${JSON.stringify(out)}, 'w'))\np.stdin.write(${JSON.stringify(`${DENIED_CALL}\n`)}.encode())\np.stdin.close()\nsys.exit(p.wait())\n`;
+    const p = rig.spawnProgramProtected(['/usr/bin/python3', '-c', script]);
+    const pid = p.pid ?? 0;
+    const extra = rig.extraProbes();
+    try {
+      for (let i = 0; i < 100 && !rig.probes.has(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(rig.probes.has(pid), 'python probed').to.equal(true);
+      expect(extra.ensure(pid), 'the second set of links').to.be.greaterThan(0);
+      const vBefore = rig.verdicts.length;
+      const twiceBefore = rig.counters().hold_twice ?? 0n;
+      p.stdin?.end('go\n');
+      const r = await rig.procs.wait(p, 60_000);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(readFileSync(out, 'utf8')).to.match(/"name":"ZIRIZ_DENIED___"/);
+      expect(rig.verdicts.slice(vBefore).map((v) => `${v.reason} ${v.target.replace(/ to .*$/, '')}`)).to.deep.equal(['ToolCallBlocked tools/call delete_customer']);
+      expect(Number((rig.counters().hold_twice ?? 0n) - twiceBefore), 'kernel counter hold_twice').to.be.greaterThan(0);
+    } finally {
+      await extra.closeAll();
+    }
   });
 
   it('a pipe between two programs of the pod is judged from its first byte; the pod\'s own stdout (made outside) is not', async () => {

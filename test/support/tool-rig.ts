@@ -179,6 +179,15 @@ export class ToolRig {
     return this.probes.adopt();
   }
 
+  /**
+   * A second set of per-process probes over the same programs, unpinned (two
+   * agents overlapping, or links replaced while the old ones are still being
+   * destroyed): `ensure(pid)` on it puts every probe of `pid` on twice.
+   */
+  extraProbes(): ProbeManager {
+    return new ProbeManager(this.probeObjects, () => undefined, this.plaintextProbes, undefined, this.wants, this.goSymbols);
+  }
+
   /** Where the rig's maps are pinned (another object loaded there shares them, e.g. the ring). */
   get pinRootDir(): string {
     return this.pinRoot;
