@@ -413,8 +413,13 @@ static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
 	return 0;
 }
 
+/*
+ * `name_at`: where the tool's name key is, when a certainty scan found the
+ * one "name" of the top-level "params" object (0: not known; then "name"
+ * must be unique in the whole message).
+ */
 static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d, __u32 base, __u32 n, int truncated,
-					   struct zjudged *j)
+					   __u32 name_at, struct zjudged *j)
 {
 	__u16 cov = zcovered(vw);
 	struct zscan m = zfind(zscan_method, d, base, n);
@@ -437,7 +442,12 @@ static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d
 
 		if (!(cov & ZIRIZ_COVER_MCP))
 			return;
-		nm = zfind(zscan_name, d, base, n);
+		if (name_at) {
+			nm.count = 1;
+			nm.first = name_at;
+		} else {
+			nm = zfind(zscan_name, d, base, n);
+		}
 		nv = zvalue_after(d, n, nm.first, 6);
 		if (nm.count != 1 || !nv.ok || truncated) {
 			j->kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
@@ -505,9 +515,9 @@ __noinline __u64 zroute_captured(__u32 n)
 /*
  * Global: the JSON-RPC judgement of captured bytes [base, n) in the data
  * scratch, by the view of request `slot`, into its `j`. `truncated`: the
- * message goes on beyond what was captured.
+ * message goes on beyond what was captured. `name_at`: see zjudge_jsonrpc.
  */
-__noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated)
+__noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated, __u32 name_at)
 {
 	__u32 zero = 0;
 	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
@@ -521,7 +531,7 @@ __noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated)
 	if (rpc.count == 0)
 		rpc = zfind(zscan_method, e->data, base, n);
 	if (rpc.count > 0)
-		zjudge_jsonrpc(&rq->vw, e->data, base, n, truncated, &rq->j);
+		zjudge_jsonrpc(&rq->vw, e->data, base, n, truncated, name_at, &rq->j);
 	return 0;
 }
 
@@ -531,6 +541,14 @@ __noinline int zbody_certain(__u32 base, __u32 end, __u32 whole)
 	if (end > ZIRIZ_DATA_MAX || base >= end)
 		return 0;
 	return zjson_certain(base, end, whole != 0);
+}
+
+/* After a certain body: where the one "name" of its "params" object is (0: none, or several). */
+static __always_inline __u32 zcertain_name_at(void)
+{
+	struct zcertain *st = zcertain_state();
+
+	return st && st->j.pname == 1 ? st->j.pname_at : 0;
 }
 
 /*
@@ -545,7 +563,7 @@ static __always_inline void zjudge_body(struct zjudge_req *rq, __u32 slot, __u32
 		rq->j.why = ZIRIZ_WHY_JSON;
 		return;
 	}
-	zrpc_captured(slot, base, end, 0);
+	zrpc_captured(slot, base, end, 0, zcertain_name_at());
 }
 
 /*
@@ -802,7 +820,7 @@ static __always_inline void zjudge_lines(struct zjudge_req *rq, __u32 slot, cons
 		zuncertain(rq, ZIRIZ_WHY_LINES);
 		return;
 	}
-	zrpc_captured(slot, 0, end, 0);
+	zrpc_captured(slot, 0, end, 0, zcertain_name_at());
 }
 
 /*
@@ -840,7 +858,7 @@ static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, const __u8
 		zjudge_lines(rq, slot, d, n, len);
 		return;
 	}
-	zrpc_captured(slot, 0, n, len > n);
+	zrpc_captured(slot, 0, n, len > n, 0);
 }
 
 /*

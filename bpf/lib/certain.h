@@ -103,11 +103,15 @@ struct zjson {
 	__u32 params;   /* exact "params" strings */
 	__u32 jsonrpc;  /* exact "jsonrpc" strings */
 	__u32 depth;    /* open objects and arrays (outside strings: no backslash is allowed, so a '"' always toggles) */
+	__u32 pname;    /* exact "name" strings directly in the top-level "params" object */
+	__u32 pname_at; /* offset of the first of them */
 	__u8 bad;
 	__u8 in_str;
 	__u8 closed;    /* the first value ended */
 	__u8 extra;     /* something other than blanks after it, or a stray closing bracket */
-	__u8 pad[4];
+	__u8 pkey;      /* the last string opened at depth 1 was "params": its value comes next */
+	__u8 in_params; /* inside the object that is the top-level "params" value (depth 2) */
+	__u8 pad[2];
 };
 
 struct zcertain {
@@ -435,6 +439,7 @@ static __always_inline __u8 zhead_parse(__u32 n, __u32 *end, __u64 *cl, __u32 *m
 #define ZJ_BAD 1
 #define ZJ_PARAMS 2
 #define ZJ_JSONRPC 4
+#define ZJ_NAME 8
 
 /*
  * At the quote at captured byte `i`, a key that only a case-insensitive
@@ -457,6 +462,8 @@ static __always_inline int zjson_quote_at(__u32 i)
 	ZC_MATCH(d, i, "\"name\"", ci, exact);
 	if (ci && !exact)
 		return ZJ_BAD;
+	if (exact)
+		r |= ZJ_NAME;
 	ZC_MATCH(d, i, "\"params\"", ci, exact);
 	if (ci && !exact)
 		return ZJ_BAD;
@@ -504,12 +511,18 @@ __noinline int zjson_step(__u32 k)
 			return 0;
 		if (c == '{' || c == '[') {
 			s->extra |= s->closed;
+			/* The top-level "params" value, when it is an object: its own keys are at depth 2. */
+			if (s->depth == 1)
+				s->in_params = s->pkey && c == '{';
+			s->pkey = 0;
 			s->depth++;
 		} else if (c == '}' || c == ']') {
 			if (s->depth == 0)
 				s->extra = 1;
 			else if (--s->depth == 0)
 				s->closed = 1;
+			if (s->depth < 2)
+				s->in_params = 0;
 		} else if (s->closed && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
 			s->extra = 1;
 		}
@@ -526,6 +539,12 @@ __noinline int zjson_step(__u32 k)
 		s->params++;
 	if (r & ZJ_JSONRPC)
 		s->jsonrpc++;
+	if (s->in_str && s->depth == 1)             /* a string opened in the top-level object */
+		s->pkey = (r & ZJ_PARAMS) != 0;
+	if (s->in_str && s->depth == 2 && s->in_params && (r & ZJ_NAME)) {
+		if (s->pname++ == 0)
+			s->pname_at = i;
+	}
 	return 0;
 }
 
@@ -537,7 +556,10 @@ static int zjson_cb(__u32 k, void *ctx)
 /*
  * Is the body at captured bytes [base, end) spelled so that every server
  * reads it as the kernel does? `whole`: also exactly one JSON value, ended
- * (a line of a stdio stream: nothing delimits it but itself).
+ * (a line of a stdio stream: nothing delimits it but itself). When it is,
+ * st->j.pname / pname_at say where "name" is in the "params" object (the
+ * tool's name), whatever other "name"s are deeper (MCP 2026-07-28's _meta
+ * clientInfo, arguments).
  */
 static __always_inline int zjson_certain(__u32 base, __u32 end, int whole)
 {

@@ -35,6 +35,8 @@ export function rpcText(tool: Tool, id: number, m: Mutations): string {
   const name = [`"${key('name', m.nameKey)}":"${value(tool)}"`];
   if (m.decoy === 'name-before') name.unshift('"name":"get_customer"');
   if (m.decoy === 'name-after') name.push('"name":"get_customer"');
+  if (m.decoy === 'meta-name') name.unshift('"_meta":{"io.modelcontextprotocol/clientInfo":{"name":"get_customer","version":"1.0.0"}}');
+  if (m.decoy === 'nested-name') name.unshift('"x":{"name":"get_customer"}');
   const params = [`"${key('params', m.paramsKey)}":{${[...name, args].join(',')}}`];
   const paramsDecoy = `"params":{"name":"get_customer",${args}}`;
   if (m.decoy === 'params-before') params.unshift(paramsDecoy);
@@ -44,7 +46,8 @@ export function rpcText(tool: Tool, id: number, m: Mutations): string {
   if (m.decoy === 'method-after') method.push('"method":"tools/list"');
   const jsonrpc = m.jsonrpcKey === 'absent' ? [] : [`"${key('jsonrpc', m.jsonrpcKey)}":"2.0"`];
   const ordered = m.order === 'params-first' ? [...params, ...method] : [...method, ...params];
-  const msg = `{${[...jsonrpc, `"id":${id}`, ...ordered].join(',')}}`;
+  const top = m.decoy === 'top-name' ? ['"name":"get_customer"'] : [];
+  const msg = `{${[...top, ...jsonrpc, `"id":${id}`, ...ordered].join(',')}}`;
   if (m.batch === 'none') return msg;
   return `[{"jsonrpc":"2.0","id":"b${id}","method":"tools/call","params":{"name":"get_customer",${args}}},${msg}]`;
 }

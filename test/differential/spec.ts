@@ -21,8 +21,12 @@ export const BODY_DIMENSIONS = {
   paramsKey: ['plain', 'escaped', 'capital', 'upper', 'fold'],
   nameKey: ['plain', 'escaped', 'capital', 'upper'],
   jsonrpcKey: ['plain', 'escaped', 'upper', 'fold', 'absent'],
-  /** A canonically spelled duplicate of one member carrying a harmless value, before or after the real one. */
-  decoy: ['none', 'method-before', 'method-after', 'params-before', 'params-after', 'name-before', 'name-after'],
+  /**
+   * A canonically spelled duplicate of one member carrying a harmless value, before or after the real one;
+   * or a harmless "name" elsewhere, before the real one: in params._meta (as MCP 2026-07-28's clientInfo),
+   * in an object of params, at the top level.
+   */
+  decoy: ['none', 'method-before', 'method-after', 'params-before', 'params-after', 'name-before', 'name-after', 'meta-name', 'nested-name', 'top-name'],
   order: ['method-first', 'params-first'],
   values: ['plain', 'escaped'],
   batch: ['none', 'after-allowed'],

@@ -98,6 +98,33 @@ describe('kernel: MCP 2026-07-28 (official TS SDK v2: Mcp-Method / Mcp-Name head
     expect(blocked).to.have.members(['tools/call delete_customer', 'tools/call get_all_customers', 'tools/call löschen_kunde']);
   });
 
+  it("an allowed tools/call is judged in the kernel, without a hold, though the 2026-07-28 envelope repeats \"name\" (_meta clientInfo)", async () => {
+    const before = rig.counters();
+    const { out } = await sdkCalls(['get_customer={"id":1}', 'get_customer={"id":2}', 'get_customer={"id":3}']);
+    const after = rig.counters();
+    const delta = (k: string): number => Number((after[k] ?? 0n) - (before[k] ?? 0n));
+    expect(out.map((o) => o.ok)).to.deep.equal([true, true, true]);
+    // Three calls allowed by name in the kernel; nothing held (before: one hold per call).
+    expect(delta('call_allowed'), JSON.stringify({ allowed: delta('call_allowed'), held: delta('call_held') })).to.be.at.least(3);
+    expect(delta('call_held')).to.equal(0);
+  });
+
+  it('the tool is the "name" of "params", not a "name" elsewhere: one before it in _meta or arguments does not decide (raw writes)', async () => {
+    // Allowed get_customer named first in _meta and in arguments; params.name delete_customer: denied, never runs.
+    const ranBefore = rig.ranTools().length;
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: { ...ENVELOPE, x: { name: 'get_customer' } }, arguments: { name: 'get_customer', id: 9 }, name: 'delete_customer' } });
+    const head = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n`
+      + `MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: delete_customer\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    const answer = await rawWrites([head + body]);
+    expect(rig.ranTools().slice(ranBefore)).to.deep.equal([]);
+    expect(answer).to.match(/Tool ZIRIZ_DENIED___ not found/);
+    // The reverse: get_customer in params, delete_customer deeper: allowed, runs.
+    const ok = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { _meta: ENVELOPE, arguments: { id: 1, name: 'delete_customer' }, name: 'get_customer' } });
+    const okHead = head.replace('Mcp-Name: delete_customer', 'Mcp-Name: get_customer').replace(/Content-Length: \d+/, `Content-Length: ${Buffer.byteLength(ok)}`);
+    expect(await rawWrites([okHead + ok])).to.include('Ada');
+    expect(rig.ranTools().slice(ranBefore)).to.deep.equal(['get_customer']);
+  });
+
   it('head and body in separate writes, tool denied by name: header refused at the head, body in step; one report', async () => {
     const ranBefore = rig.ranTools().length;
     const vBefore = rig.verdicts.length;
