@@ -47,6 +47,24 @@ interface StreamState {
   head?: Header[];
   body: Buffer[];
   bodyLen: number;
+  /** The request's content-length, when it gives one (a single decimal). */
+  contentLength?: number;
+  /**
+   * Its body reached content-length before END_STREAM (clients that end the
+   * stream with an empty DATA frame of its own, in a later write: Python's
+   * h2): the request was returned then, in the write that holds its body,
+   * where a denied call can be neutralised in place. Only an empty frame may
+   * follow: more data would be a malformed request (RFC 9113 8.1.1).
+   */
+  judged?: boolean;
+}
+
+/** A content-length field's value, when it is one plain decimal (repeats disagree or join: not used). */
+function contentLengthOf(fields: readonly Header[]): number | undefined {
+  const values = fields.filter(([n]) => n === 'content-length').map(([, v]) => v);
+  const v = values[0];
+  if (values.length !== 1 || v === undefined || !/^\d{1,15}$/.test(v)) return undefined;
+  return Number(v);
 }
 
 /** A request whose HEADERS arrived: judged by its route at once (an HTTP/2 server starts its handler then). */
@@ -195,15 +213,8 @@ export class H2Connection {
         if (this.block?.id !== id) throw new H2Error('CONTINUATION without its HEADERS');
         this.block.parts.push(payload);
         return flags & END_HEADERS ? this.endBlock() : null;
-      case DATA: {
-        const s = this.streams.get(id);
-        if (!s?.head) throw new H2Error(`DATA on stream ${id}, which has no open request`);
-        const d = unpad(payload, flags);
-        s.body.push(Buffer.from(d));
-        s.bodyLen += d.length;
-        if (s.bodyLen > MAX_BODY) throw new H2Error(`a request body over ${MAX_BODY} bytes`);
-        return flags & END_STREAM ? this.finish(id, s) : null;
-      }
+      case DATA:
+        return this.data(flags, id, payload);
       case RST_STREAM:
         this.streams.delete(id);
         return null;
@@ -212,6 +223,23 @@ export class H2Connection {
       default:
         return null; // SETTINGS, PING, WINDOW_UPDATE, PRIORITY, GOAWAY, unknown types: nothing a request says
     }
+  }
+
+  private data(flags: number, id: number, payload: Buffer): HttpRequest | null {
+    const s = this.streams.get(id);
+    if (!s?.head) throw new H2Error(`DATA on stream ${id}, which has no open request`);
+    const d = unpad(payload, flags);
+    if (s.judged) {
+      if (d.length > 0) throw new H2Error(`DATA on stream ${id} past its content-length`);
+      if (flags & END_STREAM) this.streams.delete(id);
+      return null;
+    }
+    s.body.push(Buffer.from(d));
+    s.bodyLen += d.length;
+    if (s.bodyLen > MAX_BODY) throw new H2Error(`a request body over ${MAX_BODY} bytes`);
+    if (s.contentLength !== undefined && s.bodyLen > s.contentLength) throw new H2Error(`a body of stream ${id} longer than its content-length`);
+    if (flags & END_STREAM) return this.finish(id, s);
+    return s.bodyLen === s.contentLength ? this.judgeEarly(s) : null;
   }
 
   private endBlock(): HttpRequest | null {
@@ -228,23 +256,37 @@ export class H2Connection {
     }
     const s = this.streams.get(b.id);
     if (s?.head) {
-      // Trailers: the table has followed them; a request is complete with them.
+      // Trailers: the table has followed them; a request is complete with them (returned already if judged early).
+      if (s.judged) {
+        if (b.endStream) this.streams.delete(b.id);
+        return null;
+      }
       return b.endStream ? this.finish(b.id, s) : null;
     }
     if (this.streams.size >= MAX_OPEN) throw new H2Error(`over ${MAX_OPEN} open streams`);
-    const st: StreamState = { head: fields, body: [], bodyLen: 0 };
+    const cl = contentLengthOf(fields);
+    const st: StreamState = { head: fields, body: [], bodyLen: 0, ...(cl !== undefined ? { contentLength: cl } : {}) };
     const m = fields.findIndex(([n]) => n === ':method');
     const mAt = where[m];
     // Only when the block is one fragment of this write (its bytes are where the offsets say).
     const methodAt = b.at !== undefined && b.parts.length === 1 && mAt?.staticIndex != null ? b.at + mAt.at : undefined;
     this.started.push({ streamId: b.id, head: h2Request(fields, Buffer.alloc(0)), complete: b.endStream, ...(methodAt !== undefined ? { methodAt } : {}) });
     this.streams.set(b.id, st);
-    return b.endStream ? this.finish(b.id, st) : null;
+    if (b.endStream) return this.finish(b.id, st);
+    return st.contentLength === 0 ? this.judgeEarly(st) : null;
   }
 
   private finish(id: number, s: StreamState): HttpRequest {
     this.streams.delete(id);
     return h2Request(s.head ?? [], Buffer.concat(s.body));
+  }
+
+  /** The request of a stream whose body is whole by its content-length; the stream stays open for its END_STREAM (see StreamState.judged). */
+  private judgeEarly(s: StreamState): HttpRequest {
+    s.judged = true;
+    const body = Buffer.concat(s.body);
+    s.body = [];
+    return h2Request(s.head ?? [], body);
   }
 }
 

@@ -83,6 +83,41 @@ describe('node-agent: HTTP/2 requests (RFC 9113)', () => {
     expect(s.push('k', frame(1, 5, 1, head)).calls.map((c) => c.kind)).to.deep.equal(['http']);
   });
 
+  // content-length: literal without indexing, static name 28 (0x0f 0x0d: 15 + 13), then the value.
+  const withLength = (n: string): Buffer => Buffer.concat([head, Buffer.from([0x0f, 0x0d, n.length]), Buffer.from(n)]);
+
+  it('a body whole by its content-length is judged in the write that holds it, before an END_STREAM of its own (Python h2)', () => {
+    const c = new H2Connection();
+    c.push(Buffer.concat([H2_PREFACE, frame(4, 0, 0, Buffer.alloc(0))]));
+    c.push(frame(1, 4, 1, withLength(String(body.length))));
+    const r = c.push(frame(0, 0, 1, body));
+    expect(r.requests.map((q) => [q.headers.get('content-length'), q.body.toString()])).to.deep.equal([[String(body.length), body.toString()]]);
+    expect(c.incomplete, 'the stream waits for its END_STREAM').to.equal(true);
+    expect(c.push(frame(0, 1, 1, Buffer.alloc(0))).requests, 'not judged twice').to.deep.equal([]);
+    expect(c.incomplete).to.equal(false);
+    // Through the connection streams: the call is seen at the body's write.
+    const s = new ConnStreams();
+    s.push('k', Buffer.concat([H2_PREFACE, frame(4, 0, 0, Buffer.alloc(0))]));
+    s.push('k', frame(1, 4, 1, withLength(String(body.length))));
+    expect(s.push('k', frame(0, 0, 1, body)).calls).to.deep.equal([{ kind: 'mcp', tool: 'delete_customer', arguments: {}, host: '127.0.0.1' }]);
+    expect(s.push('k', frame(0, 1, 1, Buffer.alloc(0))).calls).to.deep.equal([]);
+  });
+
+  it('refuses data past the content-length (a request judged already may not grow), and a body longer than it', () => {
+    const c = new H2Connection();
+    c.push(Buffer.concat([H2_PREFACE, frame(1, 4, 1, withLength(String(body.length)))]));
+    c.push(frame(0, 0, 1, body));
+    expect(() => c.push(frame(0, 1, 1, Buffer.from(' ')))).to.throw(H2Error, /past its content-length/);
+    const d = new H2Connection();
+    d.push(Buffer.concat([H2_PREFACE, frame(1, 4, 1, withLength('10'))]));
+    expect(() => d.push(frame(0, 1, 1, body))).to.throw(H2Error, /longer than its content-length/);
+    // Without a usable content-length the request is complete at END_STREAM, as before.
+    const e = new H2Connection();
+    e.push(Buffer.concat([H2_PREFACE, frame(1, 4, 1, withLength('1x'))]));
+    expect(e.push(frame(0, 0, 1, body)).requests).to.deep.equal([]);
+    expect(e.push(frame(0, 1, 1, Buffer.alloc(0))).requests.map((q) => q.body.toString())).to.deep.equal([body.toString()]);
+  });
+
   it('refuses what servers refuse, and every later write of that connection', () => {
     const bad: [string, Buffer][] = [
       ['DATA before HEADERS', frame(0, 1, 1, body)],
