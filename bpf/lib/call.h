@@ -437,19 +437,19 @@ static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d
 		return;
 	}
 	if (mv.is_tools_call) {
-		struct zscan nm;
+		__u32 first = name_at, count = 1;
 		struct zvalue nv;
 
 		if (!(cov & ZIRIZ_COVER_MCP))
 			return;
-		if (name_at) {
-			nm.count = 1;
-			nm.first = name_at;
-		} else {
-			nm = zfind(zscan_name, d, base, n);
+		if (!first) {
+			struct zscan nm = zfind(zscan_name, d, base, n);
+
+			first = nm.first;
+			count = nm.count;
 		}
-		nv = zvalue_after(d, n, nm.first, 6);
-		if (nm.count != 1 || !nv.ok || truncated) {
+		nv = zvalue_after(d, n, first, 6);
+		if (count != 1 || !nv.ok || truncated) {
 			j->kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
 			j->verdict = ZIRIZ_VERDICT_CHECK;
 			return;
@@ -512,12 +512,23 @@ __noinline __u64 zroute_captured(__u32 n)
 	return zrequest_route(e->data, n);
 }
 
+/* zrpc_captured's `how` (one argument: a fifth is spilled, and this frame is on the 512-byte call chain). */
+#define ZRPC_TRUNCATED 1   /* the message goes on beyond what was captured */
+#define ZRPC_CERTAIN 2     /* zbody_certain just passed these bytes: its scan says where params' "name" is */
+
+/* After a certain body: where the one "name" of its "params" object is (0: none, or several). */
+static __always_inline __u32 zcertain_name_at(void)
+{
+	struct zcertain *st = zcertain_state();
+
+	return st && st->j.pname == 1 ? st->j.pname_at : 0;
+}
+
 /*
  * Global: the JSON-RPC judgement of captured bytes [base, n) in the data
- * scratch, by the view of request `slot`, into its `j`. `truncated`: the
- * message goes on beyond what was captured. `name_at`: see zjudge_jsonrpc.
+ * scratch, by the view of request `slot`, into its `j` (`how`: ZRPC_*).
  */
-__noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated, __u32 name_at)
+__noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 how)
 {
 	__u32 zero = 0;
 	struct ziriz_data_event *e = bpf_map_lookup_elem(&ziriz_data_scratch, &zero);
@@ -531,7 +542,7 @@ __noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 truncated, _
 	if (rpc.count == 0)
 		rpc = zfind(zscan_method, e->data, base, n);
 	if (rpc.count > 0)
-		zjudge_jsonrpc(&rq->vw, e->data, base, n, truncated, name_at, &rq->j);
+		zjudge_jsonrpc(&rq->vw, e->data, base, n, how & ZRPC_TRUNCATED, (how & ZRPC_CERTAIN) ? zcertain_name_at() : 0, &rq->j);
 	return 0;
 }
 
@@ -541,14 +552,6 @@ __noinline int zbody_certain(__u32 base, __u32 end, __u32 whole)
 	if (end > ZIRIZ_DATA_MAX || base >= end)
 		return 0;
 	return zjson_certain(base, end, whole != 0);
-}
-
-/* After a certain body: where the one "name" of its "params" object is (0: none, or several). */
-static __always_inline __u32 zcertain_name_at(void)
-{
-	struct zcertain *st = zcertain_state();
-
-	return st && st->j.pname == 1 ? st->j.pname_at : 0;
 }
 
 /*
@@ -563,7 +566,7 @@ static __always_inline void zjudge_body(struct zjudge_req *rq, __u32 slot, __u32
 		rq->j.why = ZIRIZ_WHY_JSON;
 		return;
 	}
-	zrpc_captured(slot, base, end, 0, zcertain_name_at());
+	zrpc_captured(slot, base, end, ZRPC_CERTAIN);
 }
 
 /*
@@ -820,7 +823,7 @@ static __always_inline void zjudge_lines(struct zjudge_req *rq, __u32 slot, cons
 		zuncertain(rq, ZIRIZ_WHY_LINES);
 		return;
 	}
-	zrpc_captured(slot, 0, end, 0, zcertain_name_at());
+	zrpc_captured(slot, 0, end, ZRPC_CERTAIN);
 }
 
 /*
@@ -858,7 +861,7 @@ static __always_inline void zjudge(struct zjudge_req *rq, __u32 slot, const __u8
 		zjudge_lines(rq, slot, d, n, len);
 		return;
 	}
-	zrpc_captured(slot, 0, n, len > n, 0);
+	zrpc_captured(slot, 0, n, len > n ? ZRPC_TRUNCATED : 0);
 }
 
 /*
