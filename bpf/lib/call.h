@@ -890,13 +890,15 @@ static __always_inline int zhold_current(__u64 ktime_ns, __u64 conn, __u64 buf, 
 	old = bpf_map_lookup_elem(&ziriz_holds, &tgid);
 	if (old) {
 		/*
-		 * This thread's own hold, not judged yet: it cannot have run since
-		 * (it stops on its way back to user code), so this is a second probe
-		 * on the same instruction in the same trap (a link being replaced
-		 * after exec, a pinned one adopted and attached again). One call,
-		 * one hold, one record.
+		 * This thread's own hold, its SIGSTOP still pending: it has not run
+		 * since (it stops on its way back to user code), so this is a second
+		 * probe on the same instruction in the same trap (a link being
+		 * replaced after exec, a pinned one adopted and attached again). One
+		 * call, one hold, one record. (Without the pending stop the entry is
+		 * stale, e.g. a thread resumed by someone else: held again.)
 		 */
-		if (old->tid == (__u32)pid_tgid && old->buf == buf && old->conn == conn) {
+		if (old->tid == (__u32)pid_tgid && old->buf == buf && old->conn == conn &&
+		    (BPF_CORE_READ(task, signal, shared_pending.signal.sig[0]) & (1UL << (ZIRIZ_SIGSTOP - 1)))) {
 			zcount(ZIRIZ_CNT_HOLD_TWICE);
 			return -1;
 		}
