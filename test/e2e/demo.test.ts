@@ -166,8 +166,14 @@ describe('e2e: the demo story on the local cluster (hack/demo)', function () {
     }
 
     it("says in the Go agent's condition that it sees the Go program's calls through Go crypto/tls", async () => {
-      const message = (await cluster!.kubectl(['get', 'pod', '-n', 'payments', goScene().agent.name, '-o', 'jsonpath={.status.conditions[?(@.type=="ziriz.io/protected")].message}'])).stdout;
-      expect(message).to.match(/calls seen in go: go-mcp \([^)]*Go crypto\/tls/);
+      // The condition is rewritten as the agent learns what each process is (its first write may predate the Go reading).
+      const read = async (): Promise<string> => (await cluster!.kubectl(['get', 'pod', '-n', 'payments', goScene().agent.name, '-o', 'jsonpath={.status.conditions[?(@.type=="ziriz.io/protected")].message}'])).stdout;
+      const seen = /calls seen in go: go-mcp \([^)]*Go crypto\/tls/;
+      const message = await waitFor('the Go agent\'s condition to name Go crypto/tls', async () => {
+        const m = await read();
+        return seen.test(m) ? m : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 }).catch(read);
+      expect(message).to.match(seen);
       expect(message).to.not.include('NOT seen');
     });
 

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { needRoot } from '../support/gate.js';
+import { SYSTEM_PYTHON } from '../support/python.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy as policy } from '../support/tool-policy.js';
@@ -54,7 +55,7 @@ async function sigcontLoop(rig: ToolRig, targets?: string): Promise<ChildProcess
     + 'print("ready", flush=True)\nend = time.time() + 240\nwhile time.time() < end:\n'
     + '    for p in pids():\n'
     + '        if int(p) != me:\n            try: os.kill(int(p), signal.SIGCONT)\n            except OSError: pass\n';
-  const sibling = rig.procs.start('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec python3 -c '${loop}'`]);
+  const sibling = rig.procs.start('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec ${SYSTEM_PYTHON} -c '${loop}'`]);
   await lineFrom(sibling, 'ready', 60_000);
   return sibling;
 }

@@ -20,6 +20,7 @@ import { decodeRecord, type EgressRecord } from '../../node-agent/src/bpf/record
 import { tempPinRoot, type PinRoot } from '../support/bpffs.js';
 import { TestCgroup, inCgroupArgs } from '../support/cgroup.js';
 import { needRoot } from '../support/gate.js';
+import { SYSTEM_PYTHON } from '../support/python.js';
 import { Processes, waitFor } from '../support/processes.js';
 import { ALLOW, cgroupKey, egressKey, egressValue, identityValue } from './egress-fixtures.js';
 
@@ -89,10 +90,10 @@ describe('kernel: a per-pod budget for report-only records', function () {
     if (a === null || typeof a === 'string') throw new Error('no port');
     const counters = obj!.map('ziriz_counters');
     const deniedBefore = counters.sumU64(u32Key(Counter.EGRESS_DENIED));
-    const flood = await procs.wait(procs.start('sh', inCgroupArgs(noisy!, 'python3', ['-c', FLOODER, String(a.port)])), 60_000);
+    const flood = await procs.wait(procs.start('sh', inCgroupArgs(noisy!, SYSTEM_PYTHON, ['-c', FLOODER, String(a.port)])), 60_000);
     expect(flood.code, flood.stderr).to.equal(0);
     const seconds = Number(flood.stdout.trim());
-    const one = await procs.wait(procs.start('sh', inCgroupArgs(quiet!, 'python3', ['-c', FLOODER.replace(String(FLOOD), '1'), String(a.port)])), 20_000);
+    const one = await procs.wait(procs.start('sh', inCgroupArgs(quiet!, SYSTEM_PYTHON, ['-c', FLOODER.replace(String(FLOOD), '1'), String(a.port)])), 20_000);
     expect(one.code, one.stderr).to.equal(0);
     expect(await waitFor(() => records.some((r) => r.hdr.cgroupId === quiet!.id), 5000), 'the quiet pod\'s report').to.equal(true);
     reader!.drain();

@@ -14,6 +14,7 @@ import type { Link } from '../../node-agent/src/bpf/link.js';
 import { BpfObject, u32 } from '../../node-agent/src/bpf/object.js';
 import { bpfObject } from '../../node-agent/src/bpf/paths.js';
 import { needRoot } from '../support/gate.js';
+import { SYSTEM_PYTHON } from '../support/python.js';
 import { Processes } from '../support/processes.js';
 import { AgentClient, ToolRig } from '../support/tool-rig.js';
 import { toolPolicy as policy, toolText } from '../support/tool-policy.js';
@@ -34,7 +35,7 @@ describe('kernel: held calls are judged while another process floods the shared 
     await rig.start([policy({})], { ringBytes: RING });
     agent = await rig.client();
     // A bounded flood: at most 120 s of getppid() in a loop, ended by after() at the latest.
-    const flooder = procs.start('python3', ['-c', 'import os, time\nend = time.time() + 120\nwhile time.time() < end:\n    for _ in range(10000): os.getppid()']);
+    const flooder = procs.start(SYSTEM_PYTHON, ['-c', 'import os, time\nend = time.time() + 120\nwhile time.time() < end:\n    for _ in range(10000): os.getppid()']);
     gen = BpfObject.load(bpfObject('bench_generator'), {
       pinRoot: rig.pinRootDir,
       globals: { ziriz_bench_tgid: u32(flooder.pid ?? 0), ziriz_bench_batch: u32(64) },

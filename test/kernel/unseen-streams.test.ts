@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { need, needRoot } from '../support/gate.js';
 import { REPO } from '../support/kustomize.js';
 import { buildMuslWriters } from '../support/musl-writers.js';
+import { SYSTEM_PYTHON } from '../support/python.js';
 import { ToolRig } from '../support/tool-rig.js';
 import { toolPolicy } from '../support/tool-policy.js';
 import { covers } from '../support/coverage.js';
@@ -85,8 +86,7 @@ describe('kernel: calls written where no probe sees are judged as the stdio serv
   it('a probed process that splices the calls into the pipe (splice(2): no write probe on it): judged as the server reads them', async () => {
     covers('Python (OpenSSL)', 'stdio child', 'os.splice into a pipe; judged as the server reads');
     const py = `import os, time; f = os.open('${calls}', os.O_RDONLY); n = os.fstat(f).st_size; assert os.splice(f, 1, n) == n; time.sleep(2)`;
-    // The system's Python itself (a python3 on PATH may be a version manager's shell script).
-    const r = await pipeline(`/usr/bin/python3 -c "${py}"`);
+    const r = await pipeline(`${SYSTEM_PYTHON} -c "${py}"`);
     expect(r.ran).to.deep.equal(['get_customer']);
     expect(r.blocked).to.have.length(1);
     expect(r.blocked[0]).to.match(/^tools\/call delete_customer to stdio server node customer-mcp-stdio\.js/);
