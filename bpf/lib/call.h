@@ -414,17 +414,22 @@ static __always_inline int za2a_like(const __u8 *d, const struct zvalue *m)
 }
 
 /*
- * `name_at`: where the tool's name key is, when a certainty scan found the
- * one "name" of the top-level "params" object (0: not known; then "name"
- * must be unique in the whole message).
+ * `certain`: the certainty scan passed the message (one plain JSON object,
+ * no escapes, no case variant of our keys). `name_at`: where the tool's
+ * name key is, when that scan found the one "name" of the top-level
+ * "params" object (0: not known; then "name" must be unique in the whole
+ * message).
  */
 static __always_inline void zjudge_jsonrpc(const struct zview *vw, const __u8 *d, __u32 base, __u32 n, int truncated,
-					   __u32 name_at, struct zjudged *j)
+					   int certain, __u32 name_at, struct zjudged *j)
 {
 	__u16 cov = zcovered(vw);
 	struct zscan m = zfind(zscan_method, d, base, n);
 	struct zvalue mv;
 
+	/* A certain message without "method" in any spelling is a response (a stdio server's answers): no request. */
+	if (m.count == 0 && certain)
+		return;
 	if (m.count != 1) {      /* batch, or method beyond the capture */
 		j->kind = ZIRIZ_CALL_MCP_TOOL + vw->kind_base;
 		j->verdict = ZIRIZ_VERDICT_CHECK;
@@ -542,7 +547,7 @@ __noinline int zrpc_captured(__u32 slot, __u32 base, __u32 n, __u32 how)
 	if (rpc.count == 0)
 		rpc = zfind(zscan_method, e->data, base, n);
 	if (rpc.count > 0)
-		zjudge_jsonrpc(&rq->vw, e->data, base, n, how & ZRPC_TRUNCATED, (how & ZRPC_CERTAIN) ? zcertain_name_at() : 0, &rq->j);
+		zjudge_jsonrpc(&rq->vw, e->data, base, n, how & ZRPC_TRUNCATED, how & ZRPC_CERTAIN, (how & ZRPC_CERTAIN) ? zcertain_name_at() : 0, &rq->j);
 	return 0;
 }
 

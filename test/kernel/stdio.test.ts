@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonWithMcp } from '../differential/toolchains.js';
 import { needRoot } from '../support/gate.js';
+import { SYSTEM_PYTHON } from '../support/python.js';
 import { goBuild } from '../support/go-build.js';
 import { REPO } from '../support/kustomize.js';
 import { ToolRig } from '../support/tool-rig.js';
@@ -88,6 +89,22 @@ describe('kernel: stdio MCP servers started by a protected agent (official SDKs:
     covers('Go (crypto/tls, own syscalls)', 'stdio child', 'Go SDK client and server, pipes');
     const r = await agent([goMcp, 'stdio-client', goMcp, 'stdio-server', rig.sideEffects, '--', ...CALLS]);
     expectJudged(r, / to stdio server go-mcp-\w+ stdio-server side-effects\.jsonl \(pid \d+\)$/);
+  });
+
+  it('a response line (no "method", spelled plainly) written into a pipe is not held; one with escapes still is', async () => {
+    // A protected Python writes lines into a pipe to cat (its child, in the pod), one write each, and the counter says which were held.
+    const held = async (line: string): Promise<number> => {
+      const before = rig.counters().call_held ?? 0n;
+      const py = `import subprocess, os\np = subprocess.Popen(['cat'], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)\nos.write(p.stdin.fileno(), ${JSON.stringify(`${line}\n`)}.encode())\np.stdin.close()\np.wait()\n`;
+      const r = await rig.procs.wait(rig.spawnProgramProtected([SYSTEM_PYTHON, '-c', py]), 60_000);
+      expect(r.code, r.stderr).to.equal(0);
+      return Number((rig.counters().call_held ?? 0n) - before);
+    };
+    expect(await held('{"result":{"protocolVersion":"2025-11-25","serverInfo":{"name":"customer-mcp","version":"1.0.0"}},"jsonrpc":"2.0","id":1}'), 'plain response').to.equal(0);
+    expect(await held('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_customer","arguments":{"id":1}}}'), 'allowed call').to.equal(0);
+    // Escapes can hide a key ("m\\u0065thod"): the kernel cannot tell a response from a request there, the agent reads it.
+    expect(await held('{"result":{"content":[{"type":"text","text":"{\\"id\\":1}"}]},"jsonrpc":"2.0","id":3}'), 'response with escapes').to.equal(1);
+    expect(await held('{"jsonrpc":"2.0","id":4,"m\\u0065thod":"tools/call","params":{"name":"delete_customer","arguments":{"id":9}}}'), 'escaped method key').to.equal(1);
   });
 
   it('a call split across writes so that no write shows both its method and its name: judged as one message, never runs', async () => {
