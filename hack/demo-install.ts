@@ -7,6 +7,7 @@
  * wait until the webhook serves and the node agent runs. Used by hack/demo
  * and test/e2e/demo.test.ts.
  */
+import { waitCrdEstablished } from './cluster/workloads.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -240,7 +241,7 @@ export async function installZiriz(cluster: LocalCluster, say: Say, timeoutMs = 
   const dir = writeClusterOverlay(cluster);
   say(`  kubectl apply -k ${dir}   (kustomize/overlays/local + this cluster's API address and image tags)`);
   await cluster.kubectl(['apply', '-k', dir], { timeoutMs: 120_000 });
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s'], { timeoutMs: 70_000 });
+  await waitCrdEstablished(cluster, 'agentpolicies.ziriz.io');
   try {
     await waitReady(cluster, 'webhook rolled out', () => rolledOut(cluster, 'deployment', 'ziriz-webhook'), timeoutMs);
     say('  webhook ready on https://127.0.0.1:18443');

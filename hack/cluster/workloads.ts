@@ -113,3 +113,15 @@ export function podHostView(pod: V1Pod): PodHostView {
   });
   return { podCgroupDir: podDir, containers };
 }
+
+/**
+ * Wait until a CRD is Established. Not `kubectl wait --for=condition=...`:
+ * right after the CRD is created its status has no conditions yet, and
+ * kubectl then fails at once ("status.conditions accessor error") instead of waiting.
+ */
+export async function waitCrdEstablished(cluster: LocalCluster, name: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`CRD ${name} Established`, async () => {
+    const r = await cluster.kubectl(['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).catch(() => ({ stdout: '' }));
+    return r.stdout.trim() === 'True' ? true : undefined;
+  }, { timeoutMs, intervalMs: 250 });
+}

@@ -4,6 +4,7 @@
  * `rejected-by: apiserver` is refused by the schema/CEL with its message, and
  * `kubectl get agentpolicies` shows the printer columns.
  */
+import { waitCrdEstablished } from '../../hack/cluster/workloads.js';
 import { expect } from 'chai';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { ClusterCommandError } from '../../hack/cluster/errors.js';
@@ -28,7 +29,7 @@ describe('CRD agentpolicies.ziriz.io on the real API server', function () {
   before(async function () {
     cluster = await sharedCluster(this);
     await cluster.kubectl(['apply', '-k', `${REPO}crds`]);
-    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s']);
+    await waitCrdEstablished(cluster, 'agentpolicies.ziriz.io');
     await cluster.kubectl(['create', 'namespace', 'fixtures']).catch(() => undefined);
   });
 

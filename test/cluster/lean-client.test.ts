@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { waitFor } from '../../hack/cluster/wait.js';
-import { apply } from '../../hack/cluster/workloads.js';
+import { apply, waitCrdEstablished } from '../../hack/cluster/workloads.js';
 import { KubeApiError } from '../../core/kube/errors.js';
 import { KubeClient } from '../../core/kube/lean/client.js';
 import { Informer } from '../../core/kube/lean/informer.js';
@@ -54,7 +54,7 @@ describe('lean Kubernetes client on the real API server', function () {
   before(async function () {
     cluster = await sharedCluster(this);
     await cluster.kubectl(['apply', '-f', join(REPO, 'crds/agentpolicies.ziriz.io.yaml')]);
-    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s']);
+    await waitCrdEstablished(cluster, 'agentpolicies.ziriz.io');
     await apply(cluster, [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SA, namespace: NS } },

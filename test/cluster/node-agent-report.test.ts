@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { loadKubeConfig } from '../../hack/cluster/kubeconfig.js';
 import { waitFor } from '../../hack/cluster/wait.js';
-import { apply, isReady, isRunningPod, nodeAppDeployment, waitForPods } from '../../hack/cluster/workloads.js';
+import { apply, isReady, isRunningPod, nodeAppDeployment, waitForPods, waitCrdEstablished } from '../../hack/cluster/workloads.js';
 import { kube } from '../../core/kube/client-node-errors.js';
 import { KubeApiError } from '../../core/kube/errors.js';
 import { KubeClient } from '../../core/kube/lean/client.js';
@@ -111,7 +111,7 @@ describe('node agent reporting on the real API server (ServiceAccount + RBAC fro
     const objs = await kustomize(cluster, 'kustomize/base');
     await apply(cluster, objs.filter((o) => RBAC_KINDS.has(o.kind) && (o.kind !== 'ServiceAccount' || o.metadata.name === SA) &&
       (!o.kind.startsWith('ClusterRole') || o.metadata.name === SA)));
-    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s']);
+    await waitCrdEstablished(cluster, 'agentpolicies.ziriz.io');
     await apply(cluster, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }]);
     const saKubeconfig = await cluster.serviceAccountKubeconfig(SYSTEM_NS, SA);
     saKc = loadKubeConfig(saKubeconfig);

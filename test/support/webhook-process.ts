@@ -10,7 +10,7 @@ import type { LocalCluster } from '../../hack/cluster/cluster.js';
 import { request } from 'node:https';
 import { freePort } from '../../hack/cluster/net.js';
 import { waitFor } from '../../hack/cluster/wait.js';
-import { apply } from '../../hack/cluster/workloads.js';
+import { apply, waitCrdEstablished } from '../../hack/cluster/workloads.js';
 import { kustomize, REPO, type KubeObject } from './kustomize.js';
 import { LoggedProcess, spawnLogged } from './logged-process.js';
 
@@ -22,7 +22,7 @@ const RBAC_KINDS = new Set(['Namespace', 'CustomResourceDefinition', 'ServiceAcc
 export async function installWebhookPrereqs(cluster: LocalCluster): Promise<KubeObject[]> {
   const objs = await kustomize(cluster, 'kustomize/base');
   await apply(cluster, objs.filter((o) => RBAC_KINDS.has(o.kind)));
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agentpolicies.ziriz.io', '--timeout=60s']);
+  await waitCrdEstablished(cluster, 'agentpolicies.ziriz.io');
   return objs;
 }
 
