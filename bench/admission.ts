@@ -3,6 +3,7 @@
  * (real kube-apiserver and etcd, no node): the real webhook process
  * (dist/webhook, its own serving certificate, registered by URL) with an
  * AgentPolicy selecting the pods, in a namespace labelled ziriz.io/enforce.
+ *  (a0) at the webhook, one review at a time: its time per request;
  *  (a) at the webhook: 200 AdmissionReviews at once (an agent Pod CREATE),
  *      each POSTed to /mutate and then /validate over HTTPS on 200
  *      keep-alive connections, as the API server sends them; latency per
@@ -108,21 +109,32 @@ async function main(): Promise<void> {
     const port = await freePort();
     const configs = configurationsFor(objs, port);
     await apply(cluster, configs);
-    await apply(cluster, [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'ziriz.io/enforce': 'true' } } },
-      { apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'bench', namespace: NS },
-        spec: { selector: { matchLabels: { app: 'bench-agent' } }, mcp: { tools: [{ name: 'get_customer' }] } } },
-    ]);
+    await apply(cluster, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'ziriz.io/enforce': 'true' } } }]);
     webhook = await WebhookProcess.start(cluster, port, 'webhook-bench');
+    // After the webhook: it validates AgentPolicies.
+    await apply(cluster, [{ apiVersion: 'ziriz.io/v1alpha1', kind: 'AgentPolicy', metadata: { name: 'bench', namespace: NS },
+      spec: { selector: { matchLabels: { app: 'bench-agent' } }, mcp: { tools: [{ name: 'get_customer' }] } } }]);
     const secret = JSON.parse((await cluster.kubectl(['get', 'secret', '-n', WEBHOOK_NS, 'ziriz-webhook-tls', '-o', 'json'])).stdout) as { data: Record<string, string> };
     const ca = Buffer.from(secret.data['ca.crt'] ?? '', 'base64').toString();
     const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
     // The webhook must have seen the policy (its informer) before it is measured: a dry run that it mutates.
-    for (let i = 0; i < 100; i++) {
+    let mutated = false;
+    for (let i = 0; i < 100 && !mutated; i++) {
       const p = await core.createNamespacedPod({ namespace: NS, body: agentPod(0), dryRun: 'All' });
-      if (Object.keys(p.metadata?.labels ?? {}).some((k) => k.startsWith('ziriz.io/'))) break;
-      await new Promise((r) => setTimeout(r, 200));
+      mutated = Object.keys(p.metadata?.labels ?? {}).some((k) => k.startsWith('ziriz.io/'));
+      if (!mutated) await new Promise((r) => setTimeout(r, 200));
     }
+    if (!mutated) throw new Error('the webhook never labelled a dry-run agent pod: nothing to measure');
+
+    // One at a time: the webhook's own time per request, without queueing behind the others.
+    const serial: number[] = [];
+    const one = new Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < CONCURRENT * ROUNDS; i++) {
+      const body = review(i);
+      serial.push(await post(one, ca, port, '/mutate', body), await post(one, ca, port, '/validate', body));
+    }
+    one.destroy();
+    process.stdout.write(`(a0) at the webhook, one review at a time (keep-alive), /mutate then /validate: ${fmt(serial.slice(100))}\n`);
 
     const direct = await atWebhook(port, ca);
     process.stdout.write(`(a) at the webhook, ${CONCURRENT} reviews at once, /mutate then /validate: ${fmt(direct)}\n`);
