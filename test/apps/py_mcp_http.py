@@ -8,12 +8,12 @@ One session; h2 asks for HTTP/2 (ALPN; needs the h2 package). Prints
 "done" and the HTTP version the session used.
 """
 import asyncio
-import json
 import ssl
 import sys
 
 import httpx2
 from mcp import ClientSession
+from mcp_calls import call_all
 from mcp.client.streamable_http import streamable_http_client
 
 
@@ -31,16 +31,7 @@ async def main(argv: list[str]) -> None:
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 print("ready", flush=True)
-                for call in calls:
-                    tool, _, raw = call.partition("=")
-                    try:
-                        res = await session.call_tool(tool, json.loads(raw or "{}"))
-                        text = " ".join(getattr(c, "text", "") for c in res.content)
-                        failed = getattr(res, "is_error", getattr(res, "isError", False))
-                        out = {"tool": tool, "ok": not failed, "text": text}
-                    except Exception as e:  # an MCP error answer is an outcome too
-                        out = {"tool": tool, "ok": False, "error": str(e)}
-                    print(json.dumps(out), flush=True)
+                await call_all(session, calls)
     print("done", " ".join(sorted(versions)), flush=True)
 
 

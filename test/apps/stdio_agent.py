@@ -8,11 +8,11 @@ Prints one JSON line per call ({"tool","ok","text"?,"error"?}), then "done".
 The child gets SIDE_EFFECTS and PATH from this process's environment.
 """
 import asyncio
-import json
 import os
 import sys
 
 from mcp import ClientSession, StdioServerParameters
+from mcp_calls import call_all
 from mcp.client.stdio import stdio_client
 
 
@@ -24,17 +24,7 @@ async def main(argv: list[str]) -> None:
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
-            for call in calls:
-                tool, _, raw = call.partition("=")
-                try:
-                    res = await session.call_tool(tool, json.loads(raw or "{}"))
-                    text = " ".join(getattr(c, "text", "") for c in res.content)
-                    # isError until the SDK's snake_case rename, is_error after it
-                    failed = getattr(res, "is_error", getattr(res, "isError", False))
-                    out = {"tool": tool, "ok": not failed, "text": text}
-                except Exception as e:  # an MCP error answer is an outcome too
-                    out = {"tool": tool, "ok": False, "error": str(e)}
-                print(json.dumps(out), flush=True)
+            await call_all(session, calls)
     print("done", flush=True)
 
 
